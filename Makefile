@@ -1,0 +1,29 @@
+# Two commands do all set-up on a fresh machine: `make serve` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+
+.PHONY: serve test lint bench clean
+
+serve: $(VENV)/.installed
+	$(BIN)/pserve development.ini
+
+test: $(VENV)/.installed
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check pyramid_mongo tests bench
+	$(BIN)/ruff format --check pyramid_mongo tests bench
+
+bench: $(VENV)/.installed
+	$(BIN)/python bench/overhead.py
+
+# Reinstall whenever the package's metadata changes.
+$(VENV)/.installed: setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,93 @@
+"""MongoDB for Pyramid: one shared PyMongo client, ``request.db``, and a
+request that cleans up after itself.
+
+``config.include('pyramid_mongo')`` reads the ``mongodb.*`` settings (see
+``pyramid_mongo.settings``), and every request then has ``request.db``, a
+PyMongo ``Database``, and ``request.mongo_client``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pymongo.database import Database
+from pyramid.config import Configurator
+from pyramid.exceptions import ConfigurationError
+from pyramid.registry import Registry
+from pyramid.request import Request
+
+from .connection import MongoConnection
+from .cursors import OpenCursors, RequestDatabase, close_when_request_ends
+from .embedded import EmbeddedServer, EmbeddedServerError
+from .settings import MongoSettings, parse_settings, redact_url
+
+__version__ = "1.0.0.dev0"
+__all__ = ["get_client", "get_connection", "get_db", "includeme"]
+
+log = logging.getLogger(__name__)
+
+_CONNECTION = "pyramid_mongo.connection"
+
+
+def get_connection(registry: Registry) -> MongoConnection:
+    try:
+        return registry[_CONNECTION]
+    except KeyError:
+        raise LookupError("pyramid_mongo is not included in this application") from None
+
+
+def get_client(registry: Registry) -> Any:
+    """The application's MongoClient in this process, for scripts and pshell."""
+    return get_connection(registry).client
+
+
+def get_db(registry: Registry) -> Database:
+    """The application's database, outside a request (scripts, pshell, tests)."""
+    return get_connection(registry).db
+
+
+def _request_client(request: Request) -> Any:
+    return get_connection(request.registry).client
+
+
+def _request_db(request: Request) -> Database:
+    open_cursors = OpenCursors()
+    close_when_request_ends(request, open_cursors)
+    return RequestDatabase(
+        request.mongo_client, get_connection(request.registry).db_name, open_cursors
+    )
+
+
+def _server_url(mongo: MongoSettings) -> str:
+    if mongo.embedded is None:
+        assert mongo.url is not None
+        return mongo.url
+    server = EmbeddedServer(mongo.embedded.storage_path, mongo.embedded.port)
+    try:
+        url = server.start()
+    except EmbeddedServerError as exc:
+        raise ConfigurationError(f"{mongo.url_source}: {exc}") from None
+    log.warning(
+        "pyramid_mongo started a SecantusDB development server at %s with its data in %s; "
+        "it is not for production",
+        url,
+        mongo.embedded.storage_path,
+    )
+    return url
+
+
+def includeme(config: Configurator) -> None:
+    mongo = parse_settings(config.registry.settings)
+    url = _server_url(mongo)
+    connection = MongoConnection(mongo, url)
+    config.registry[_CONNECTION] = connection
+    log.info(
+        "pyramid_mongo: MongoDB at %s (from %s), database %r",
+        redact_url(url),
+        mongo.url_source,
+        connection.db_name,
+    )
+    config.add_request_method(_request_client, "mongo_client", reify=True)
+    config.add_request_method(_request_db, "db", reify=True)
+    config.include(".outage")

@@ -1,0 +1,110 @@
+"""The application's one MongoClient, per process.
+
+A MongoClient is a thread-safe pool meant to live as long as the process, but
+it does not survive a fork: a server that loads the app and then forks its
+workers (gunicorn ``--preload``, uWSGI without ``lazy-apps``) must give each
+child a client of its own. The child forgets the inherited client right after
+the fork and builds a new one on first use, so PyMongo never has to warn
+"MongoClient opened before fork".
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import pymongo.errors
+from pymongo import MongoClient
+from pymongo.database import Database
+from pymongo.driver_info import DriverInfo
+from pyramid.exceptions import ConfigurationError
+
+from .settings import MongoSettings, redact_url, scrub
+
+log = logging.getLogger(__name__)
+
+_live_connections: weakref.WeakSet[MongoConnection] = weakref.WeakSet()
+
+
+def _driver_info() -> DriverInfo:
+    from . import __version__
+
+    return DriverInfo(name="pyramid_mongo", version=__version__)
+
+
+class MongoConnection:
+    """Builds the client lazily, once per process, from validated settings."""
+
+    def __init__(self, settings: MongoSettings, url: str) -> None:
+        self.url = url
+        self.db_name: str = settings.db_name or ""
+        self._factory: Callable[..., Any] = settings.client_factory or MongoClient
+        self._options = {"connect": False, **settings.client_options, "driver": _driver_info()}
+        self._lock = threading.Lock()
+        self._inherited: list[Any] = []
+        # Building the first client now runs PyMongo's own checks of the URL
+        # and options at start-up; connect=False keeps it off the network.
+        self._client: Any = self._new_client(settings.url_source)
+        self._owner_pid = os.getpid()
+        _live_connections.add(self)
+
+    def __repr__(self) -> str:
+        return f"<MongoConnection {redact_url(self.url)} db={self.db_name}>"
+
+    def _new_client(self, source: str = "the MongoDB URL") -> Any:
+        try:
+            return self._factory(self.url, **self._options)
+        except (pymongo.errors.PyMongoError, ValueError, TypeError) as exc:
+            message = scrub(str(exc).strip().splitlines()[0], self.url)
+            raise ConfigurationError(f"{source}: {message}") from None
+
+    @property
+    def client(self) -> Any:
+        client = self._client
+        if client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = self._new_client()
+                    self._owner_pid = os.getpid()
+                client = self._client
+        return client
+
+    @property
+    def db(self) -> Database:
+        return self.client[self.db_name]
+
+    def _forget_after_fork(self) -> None:
+        # The parent still uses that client: keep it referenced, untouched.
+        if self._client is not None:
+            self._inherited.append(self._client)
+        self._client = None
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        """Close this process's client; a later use opens a new one."""
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None and self._owner_pid == os.getpid():
+            client.close()
+
+
+def _after_fork_in_child() -> None:
+    for connection in list(_live_connections):
+        connection._forget_after_fork()
+
+
+def _close_all_at_exit() -> None:
+    for connection in list(_live_connections):
+        try:
+            connection.close()
+        except Exception:  # pragma: no cover - the interpreter is going away
+            log.debug("closing %r at exit failed", connection, exc_info=True)
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+atexit.register(_close_all_at_exit)

@@ -1,0 +1,156 @@
+"""Close the cursors a request opened, once the request is over.
+
+A cursor left open holds a server-side cursor for up to ten minutes and an
+implicit session with it. ``request.db`` is a ``Database`` whose collections
+remember (weakly) every cursor they hand out, so the request can close what is
+still open when it ends: in a finished callback, or, when the response body
+is an iterator that may still be reading a cursor, when the WSGI server
+closes that body.
+"""
+
+from __future__ import annotations
+
+import functools
+import weakref
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from pymongo.collection import Collection
+from pymongo.database import Database
+from pyramid.request import Request
+from pyramid.response import Response
+
+
+class OpenCursors:
+    """The cursors one request opened, held weakly."""
+
+    __slots__ = ("__weakref__", "_refs")
+
+    def __init__(self) -> None:
+        self._refs: list[weakref.ref[Any]] = []
+
+    def track(self, cursor: Any) -> Any:
+        self._refs.append(weakref.ref(cursor))
+        return cursor
+
+    def close_all(self) -> None:
+        refs, self._refs = self._refs, []
+        for ref in refs:
+            cursor = ref()
+            if cursor is not None:
+                cursor.close()
+
+
+def _tracked(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def open_cursor(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return self._open_cursors.track(method(self, *args, **kwargs))
+
+    return open_cursor
+
+
+def _adopted(method: Callable[..., Collection]) -> Callable[..., Collection]:
+    @functools.wraps(method)
+    def get_collection(self: Any, *args: Any, **kwargs: Any) -> Collection:
+        collection = method(self, *args, **kwargs)
+        database = self if isinstance(self, RequestDatabase) else self.database
+        return RequestCollection(
+            database,
+            collection.name,
+            codec_options=collection.codec_options,
+            read_preference=collection.read_preference,
+            write_concern=collection.write_concern,
+            read_concern=collection.read_concern,
+        )
+
+    return get_collection
+
+
+class RequestCollection(Collection):
+    """A Collection whose cursors the request closes when it ends."""
+
+    def __init__(self, database: RequestDatabase, name: str, **options: Any) -> None:
+        super().__init__(database, name, **options)
+        self._open_cursors = database._open_cursors
+
+    find = _tracked(Collection.find)
+    find_raw_batches = _tracked(Collection.find_raw_batches)
+    aggregate = _tracked(Collection.aggregate)
+    aggregate_raw_batches = _tracked(Collection.aggregate_raw_batches)
+    list_indexes = _tracked(Collection.list_indexes)
+    list_search_indexes = _tracked(Collection.list_search_indexes)
+    watch = _tracked(Collection.watch)
+
+    __getitem__ = _adopted(Collection.__getitem__)
+    with_options = _adopted(Collection.with_options)
+
+
+class RequestDatabase(Database):
+    """The Database of ``request.db``: a plain PyMongo Database that also
+    remembers the cursors opened through it."""
+
+    def __init__(self, client: Any, name: str, open_cursors: OpenCursors, **options: Any) -> None:
+        super().__init__(client, name, **options)
+        self._open_cursors = open_cursors
+
+    aggregate = _tracked(Database.aggregate)
+    list_collections = _tracked(Database.list_collections)
+    watch = _tracked(Database.watch)
+    cursor_command = _tracked(Database.cursor_command)
+
+    def __getitem__(self, name: str) -> RequestCollection:
+        return RequestCollection(self, name)
+
+    get_collection = _adopted(Database.get_collection)
+    create_collection = _adopted(Database.create_collection)
+
+    def with_options(self, *args: Any, **kwargs: Any) -> RequestDatabase:
+        plain = super().with_options(*args, **kwargs)
+        return RequestDatabase(
+            self.client,
+            self.name,
+            self._open_cursors,
+            codec_options=plain.codec_options,
+            read_preference=plain.read_preference,
+            write_concern=plain.write_concern,
+            read_concern=plain.read_concern,
+        )
+
+
+def close_when_request_ends(request: Request, open_cursors: OpenCursors) -> None:
+    """Arrange for the request's cursors to be closed when it is over."""
+    body_will_close_them = False
+
+    def defer_if_streaming(request: Request, response: Response) -> None:
+        nonlocal body_will_close_them
+        app_iter = response.app_iter
+        if not isinstance(app_iter, (list, tuple)):
+            response.app_iter = _ClosingBody(app_iter, open_cursors.close_all)
+            body_will_close_them = True
+
+    def close_now(request: Request) -> None:
+        if not body_will_close_them:
+            open_cursors.close_all()
+
+    request.add_response_callback(defer_if_streaming)
+    request.add_finished_callback(close_now)
+
+
+class _ClosingBody:
+    """A response body that closes the request's cursors after the server
+    has read it, as PEP 3333 promises to call ``close()``."""
+
+    def __init__(self, app_iter: Iterable[bytes], on_close: Callable[[], None]) -> None:
+        self._app_iter = app_iter
+        self._on_close = on_close
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._app_iter)
+
+    def close(self) -> None:
+        try:
+            close = getattr(self._app_iter, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self._on_close()

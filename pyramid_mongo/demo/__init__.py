@@ -1,0 +1,19 @@
+"""The demo application of the repository's development.ini and production.ini.
+
+It is small on purpose and uses each feature of pyramid_mongo once, so that
+``make serve`` shows them working on the embedded server.
+"""
+
+from pyramid.config import Configurator
+from pyramid.router import Router
+
+
+def main(global_config: dict, **settings: str) -> Router:
+    with Configurator(settings=settings) as config:
+        config.include("pyramid_jinja2")
+        config.include("pyramid_mongo")
+        config.add_static_view("static", "static", cache_max_age=3600)
+        config.add_route("home", "/")
+        config.add_route("hits", "/hits.json")
+        config.scan(".views")
+    return config.make_wsgi_app()
