@@ -24,11 +24,17 @@ MESSAGE = "The database is unavailable at the moment. Please try again shortly."
 
 
 def database_unavailable(exc: ConnectionFailure, request: Request) -> HTTPServiceUnavailable:
-    """Pyramid renders it as HTML, JSON or text, whichever the client accepts."""
+    """An HTML page, or JSON for a client that prefers JSON to HTML."""
     log.warning(
         "MongoDB unavailable during %s %s: %s", request.method, request.path, type(exc).__name__
     )
-    return HTTPServiceUnavailable(detail=MESSAGE, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    offers = request.accept.acceptable_offers(["text/html", "application/json"])
+    body_type = offers[0][0] if offers else "text/html"
+    response = HTTPServiceUnavailable(
+        detail=MESSAGE, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+    )
+    response.prepare({**request.environ, "HTTP_ACCEPT": body_type})
+    return response
 
 
 def includeme(config: Configurator) -> None:

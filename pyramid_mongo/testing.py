@@ -23,6 +23,7 @@ from paste.deploy.loadwsgi import APP, loadcontext
 from pymongo import MongoClient
 from pymongo.database import Database
 from pyramid import testing
+from pyramid.interfaces import IRequestExtensions
 from pyramid.request import apply_request_extensions
 from pyramid.router import Router
 from pyramid.scripting import prepare
@@ -143,9 +144,10 @@ def app_request(app: Router, mongodb_db: Database) -> Iterator[Any]:
 @pytest.fixture
 def dummy_request(app: Router, mongodb_db: Database) -> testing.DummyRequest:
     """A DummyRequest with the application's request methods (request.db too)."""
-    request = testing.DummyRequest(registry=app.registry)
+    request = testing.DummyRequest()
+    request.registry = app.registry
     request.host = TEST_HOST
-    apply_request_extensions(request)
+    apply_request_extensions(request, app.registry.queryUtility(IRequestExtensions))
     return request
 
 

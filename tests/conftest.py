@@ -1,0 +1,56 @@
+"""Our own suite uses the fixtures every generated project uses."""
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from pymongo import MongoClient
+from pyramid.config import Configurator
+from pyramid.router import Router
+from webtest import TestApp
+
+from pyramid_mongo import get_connection
+
+pytest_plugins = ["pyramid_mongo.testing"]
+
+TEST_DB = "pyramid_mongo_test"
+
+
+def open_cursor_count(client: MongoClient) -> int:
+    """Cursors open on the server, as the server itself counts them."""
+    return client.admin.command("serverStatus")["metrics"]["cursor"]["open"]["total"]
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """No MONGODB_URL from the outside, so settings alone decide."""
+    monkeypatch.delenv("MONGODB_URL", raising=False)
+    return monkeypatch
+
+
+@pytest.fixture
+def build_app(
+    mongodb_url: str, mongodb_client: MongoClient, clean_env: pytest.MonkeyPatch
+) -> Iterator[Callable[..., Router]]:
+    """An app of the views in tests/views_under_test.py, built from settings,
+    on an empty test database."""
+    mongodb_client.drop_database(TEST_DB)
+    built: list[Router] = []
+
+    def build(**settings: Any) -> Router:
+        settings = {"mongodb.url": mongodb_url, "mongodb.db_name": TEST_DB, **settings}
+        with Configurator(settings=settings) as config:
+            config.include("pyramid_mongo")
+            config.include("tests.views_under_test")
+            app = config.make_wsgi_app()
+        built.append(app)
+        return app
+
+    yield build
+    for app in built:
+        get_connection(app.registry).close()
+
+
+@pytest.fixture
+def views_app(build_app: Callable[..., Router]) -> TestApp:
+    return TestApp(build_app())

@@ -1,0 +1,175 @@
+"""The development server: pserve starts it, data survives restarts, and it stops
+with the application, --reload included."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from pyramid.exceptions import ConfigurationError
+
+from pyramid_mongo.embedded import free_port
+
+PSERVE = str(Path(sys.executable).with_name("pserve"))
+
+INI = """\
+[app:main]
+use = egg:pyramid_mongo#demo
+mongodb.embedded = true
+mongodb.embedded_path = %(here)s/var/mongodb
+mongodb.db_name = embedded_test
+
+[server:main]
+use = egg:waitress#main
+listen = 127.0.0.1:{port}
+
+[loggers]
+keys = root
+
+[handlers]
+keys = console
+
+[formatters]
+keys = generic
+
+[logger_root]
+level = INFO
+handlers = console
+
+[handler_console]
+class = StreamHandler
+args = (sys.stderr,)
+formatter = generic
+
+[formatter_generic]
+format = %(levelname)s [%(name)s] %(message)s
+"""
+
+
+def processes_using(path: Path) -> list[str]:
+    """Command lines of the running processes that name path."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if any(str(path).encode() in arg for arg in args):
+            found.append(b" ".join(args).decode(errors="replace"))
+    return found
+
+
+def wait_until(condition, timeout: float = 60.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Served:
+    """A pserve process of the test's INI file, and its output."""
+
+    def __init__(self, ini: Path, *args: str) -> None:
+        self.ini = ini
+        self.port = int(re.search(r"listen = 127.0.0.1:(\d+)", ini.read_text()).group(1))
+        env = {k: v for k, v in os.environ.items() if k != "MONGODB_URL"}
+        self.log = ini.with_suffix(".log").open("w+")
+        self.process = subprocess.Popen(
+            [PSERVE, *args, str(ini)], stdout=self.log, stderr=subprocess.STDOUT, env=env
+        )
+
+    def output(self) -> str:
+        self.log.flush()
+        return Path(self.log.name).read_text()
+
+    def hits(self) -> int:
+        def fetch():
+            if self.process.poll() is not None:
+                raise AssertionError("pserve exited:\n" + self.output())
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=10) as r:
+                    return r.read().decode()
+            except OSError:
+                return None
+
+        page = wait_until(fetch, what="the home page")
+        return int(re.search(r'id="hits">(\d+)<', page).group(1))
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            self.process.wait(60)
+        self.log.close()
+
+
+@pytest.fixture
+def ini(tmp_path: Path) -> Path:
+    path = tmp_path / "development.ini"
+    path.write_text(INI.format(port=free_port()))
+    return path
+
+
+def test_pserve_serves_on_the_development_server_and_data_survives_restarts(ini):
+    data = ini.parent / "var" / "mongodb"
+    first = Served(ini)
+    try:
+        assert first.hits() == 1
+        assert first.hits() == 2
+        assert "SecantusDB development server" in first.output()
+        assert "not for production" in first.output()
+        assert processes_using(data), "the server runs beside the app"
+    finally:
+        first.stop()
+    wait_until(lambda: not processes_using(data), what="the server to stop with the app")
+
+    second = Served(ini)
+    try:
+        assert second.hits() == 3
+    finally:
+        second.stop(signal.SIGINT)
+    wait_until(lambda: not processes_using(data), what="the server to stop after Ctrl-C")
+
+
+def test_pserve_reload_restarts_the_server_with_the_app(ini):
+    data = ini.parent / "var" / "mongodb"
+    served = Served(ini, "--reload")
+    try:
+        assert served.hits() == 1
+        before = served.output().count("SecantusDB development server")
+        time.sleep(1.5)  # let hupper take note of the file before it changes
+        ini.write_text(ini.read_text() + "\n# changed\n")
+        wait_until(
+            lambda: served.output().count("SecantusDB development server") > before,
+            what="the reloaded app to start its server",
+        )
+        assert served.hits() == 2
+        servers = [p for p in processes_using(data) if "_watchdog" not in p]
+        assert len(servers) == 1, servers
+    finally:
+        served.stop(signal.SIGINT)
+    wait_until(lambda: not processes_using(data), what="every server to stop")
+
+
+def test_a_missing_server_program_is_a_clear_start_up_error(tmp_path, monkeypatch):
+    from pyramid.config import Configurator
+
+    monkeypatch.delenv("MONGODB_URL", raising=False)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    settings = {
+        "mongodb.embedded": "true",
+        "mongodb.embedded_path": str(tmp_path / "data"),
+        "mongodb.db_name": "x",
+    }
+    with pytest.raises(ConfigurationError) as info, Configurator(settings=settings) as config:
+        config.include("pyramid_mongo")
+    assert "mongodb.embedded: secantusd-py is not installed" in str(info.value)
+    assert "pyramid_mongo[embedded]" in str(info.value)

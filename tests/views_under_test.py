@@ -1,0 +1,100 @@
+"""Views that use request.db the ways real applications do, good and bad."""
+
+from pymongo import monitoring
+from pyramid.config import Configurator
+from pyramid.httpexceptions import HTTPNoContent
+from pyramid.response import Response
+
+# Cursors a careless view keeps beyond its request, as a cache or a global would.
+kept_cursors: list = []
+
+
+class Boom(Exception):
+    """An application error with an exception view of its own."""
+
+
+class CommandCounter(monitoring.CommandListener):
+    """Counts the commands the application's client sends."""
+
+    def __init__(self) -> None:
+        self.commands: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.commands.append(event.command_name)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+def seed(request):
+    count = int(request.params.get("count", 50))
+    request.db.items.insert_many([{"n": n} for n in range(count)])
+    return HTTPNoContent()
+
+
+def keep_cursors(request):
+    """Opens one cursor of each kind, reads one batch of each, keeps them all."""
+    items = request.db.items
+    cursors = [
+        items.find().batch_size(2),
+        items.aggregate([{"$match": {}}], batchSize=2),
+        items.with_options().find().batch_size(2),
+        request.db.get_collection("items").find().batch_size(2),
+        request.db["items"].find().batch_size(2),
+        request.db.with_options().items.find().batch_size(2),
+        request.db.aggregate([{"$documents": [{"n": n} for n in range(5)]}], batchSize=2),
+    ]
+    for cursor in cursors:
+        next(cursor)
+    kept_cursors.extend(cursors)
+    open_on_server = sum(1 for cursor in cursors if cursor.cursor_id)
+    return Response(f"{open_on_server} cursors open")
+
+
+def keep_then_fail(request):
+    keep_cursors(request)
+    raise Boom
+
+
+def keep_then_crash(request):
+    keep_cursors(request)
+    raise RuntimeError("a bug")
+
+
+def boom_view(exc, request):
+    return Response("handled", status=418)
+
+
+def stream(request):
+    """A body read from the cursor while the server sends it."""
+    cursor = request.db.items.find({}, {"_id": 0}).sort("n", 1).batch_size(3)
+    kept_cursors.append(cursor)
+    request.response.content_type = "text/plain"
+    request.response.app_iter = (f"{doc['n']}\n".encode() for doc in cursor)
+    return request.response
+
+
+def no_db(request):
+    return Response("no database here")
+
+
+def count(request):
+    return Response(str(request.db.items.count_documents({})))
+
+
+def includeme(config: Configurator) -> None:
+    for name, view in [
+        ("seed", seed),
+        ("keep", keep_cursors),
+        ("keep_then_fail", keep_then_fail),
+        ("keep_then_crash", keep_then_crash),
+        ("stream", stream),
+        ("no_db", no_db),
+        ("count", count),
+    ]:
+        config.add_route(name, f"/{name}")
+        config.add_view(view, route_name=name)
+    config.add_exception_view(boom_view, context=Boom)
