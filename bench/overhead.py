@@ -1,0 +1,122 @@
+"""What pyramid_mongo costs a request, against a hand-written integration.
+
+Two apps run in this one process against the same SecantusDB server: one
+includes pyramid_mongo, the other is what people write by hand (a
+module-level MongoClient and a reified request.db). Each has a view doing a
+find_one by _id and a view that never touches the database. Rounds of the two
+alternate, and the ratio of the medians of requests per second is printed:
+hand-written / pyramid_mongo, so 1.00 means no cost and 1.05 means 5 % slower.
+
+    python bench/overhead.py [--rounds N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import time
+from collections.abc import Callable
+
+from bson import ObjectId
+from pymongo import MongoClient
+from pyramid.config import Configurator
+from pyramid.response import Response
+
+from pyramid_mongo import get_connection
+from pyramid_mongo.embedded import EmbeddedServer
+
+DB_NAME = "bench"
+DOC_ID = ObjectId()
+GOALS = {"find_one": 1.05, "no_db": 1.10}
+REQUESTS = {"find_one": 400, "no_db": 4000}
+
+
+def find_one(request):
+    return Response(str(request.db.items.find_one({"_id": DOC_ID})["n"]))
+
+
+def no_db(request):
+    return Response("ok")
+
+
+def add_views(config: Configurator) -> None:
+    config.add_route("find_one", "/find_one")
+    config.add_view(find_one, route_name="find_one")
+    config.add_route("no_db", "/no_db")
+    config.add_view(no_db, route_name="no_db")
+
+
+def with_pyramid_mongo(url: str):
+    settings = {"mongodb.url": url, "mongodb.db_name": DB_NAME}
+    with Configurator(settings=settings) as config:
+        config.include("pyramid_mongo")
+        add_views(config)
+    return config.make_wsgi_app()
+
+
+def hand_written(url: str, client: MongoClient):
+    with Configurator() as config:
+        config.add_request_method(lambda request: client[DB_NAME], "db", reify=True)
+        add_views(config)
+    return config.make_wsgi_app()
+
+
+def requests_per_second(app: Callable, path: str, count: int) -> float:
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "wsgi.url_scheme": "http",
+    }
+
+    def start_response(status, headers, exc_info=None):
+        assert status.startswith("200"), status
+
+    gc.collect()  # each block starts with the same heap, not the other app's garbage
+    started = time.perf_counter()
+    for _ in range(count):
+        body = app(dict(environ), start_response)
+        b"".join(body)
+        if hasattr(body, "close"):
+            body.close()
+    return count / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=15)
+    args = parser.parse_args()
+
+    server = EmbeddedServer(":memory:")
+    url = server.start()
+    client: MongoClient = MongoClient(url)
+    client[DB_NAME].items.insert_one({"_id": DOC_ID, "n": 1})
+    apps = {"pyramid_mongo": with_pyramid_mongo(url), "hand-written": hand_written(url, client)}
+    try:
+        print(f"{'view':<10} {'hand-written rps':>17} {'pyramid_mongo rps':>18} {'ratio':>6} goal")
+        for view, count in REQUESTS.items():
+            rates: dict[str, list[float]] = {name: [] for name in apps}
+            for name, app in apps.items():  # warm up both
+                requests_per_second(app, f"/{view}", count // 4)
+            for round_ in range(args.rounds):
+                order = list(apps) if round_ % 2 == 0 else list(reversed(apps))
+                for name in order:
+                    rates[name].append(requests_per_second(apps[name], f"/{view}", count))
+            ours = statistics.median(rates["pyramid_mongo"])
+            theirs = statistics.median(rates["hand-written"])
+            ratio = theirs / ours
+            verdict = "met" if ratio <= GOALS[view] else "MISSED"
+            print(
+                f"{view:<10} {theirs:>17.0f} {ours:>18.0f} {ratio:>6.3f} "
+                f"<= {GOALS[view]:.2f} {verdict}"
+            )
+    finally:
+        get_connection(apps["pyramid_mongo"].registry).close()
+        client.close()
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
