@@ -1,0 +1,22 @@
+from {{ cookiecutter.repo_name }}.views.default import bump_counter, home, show_counter
+from {{ cookiecutter.repo_name }}.views.notfound import notfound_view
+
+
+def test_home_records_the_visit(dummy_request, mongodb_db):
+    info = home(dummy_request)
+    assert info["hits"] == 1
+    assert info["project"] == "{{ cookiecutter.project_name }}"
+    assert mongodb_db.page_hits.find_one()["url"] == dummy_request.url
+
+
+def test_a_counter_starts_at_one_and_counts_up(dummy_request):
+    dummy_request.matchdict["name"] = "likes"
+    assert show_counter(dummy_request) == {"name": "likes", "value": 0}
+    assert bump_counter(dummy_request) == {"name": "likes", "value": 1}
+    assert bump_counter(dummy_request) == {"name": "likes", "value": 2}
+    assert show_counter(dummy_request) == {"name": "likes", "value": 2}
+
+
+def test_notfound_view(dummy_request):
+    assert notfound_view(dummy_request) == {}
+    assert dummy_request.response.status_int == 404
