@@ -1,0 +1,75 @@
+"""Running pserve as a user does, and watching its processes."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+PSERVE = str(Path(sys.executable).with_name("pserve"))
+
+
+def processes_using(path: Path) -> list[str]:
+    """Command lines of the running processes that name path."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if any(str(path).encode() in arg for arg in args):
+            found.append(b" ".join(args).decode(errors="replace"))
+    return found
+
+
+def wait_until(condition, timeout: float = 60.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Served:
+    """A pserve process of the test's INI file, and its output."""
+
+    def __init__(
+        self, ini: Path, *args: str, pserve: str = PSERVE, mongodb_url: str | None = None
+    ) -> None:
+        self.ini = ini
+        self.port = int(re.search(r"listen = [\w.]+:(\d+)", ini.read_text()).group(1))
+        env = {k: v for k, v in os.environ.items() if k != "MONGODB_URL"}
+        if mongodb_url:
+            env["MONGODB_URL"] = mongodb_url
+        self.log = ini.with_suffix(".log").open("w+")
+        self.process = subprocess.Popen(
+            [pserve, *args, str(ini)], stdout=self.log, stderr=subprocess.STDOUT, env=env
+        )
+
+    def output(self) -> str:
+        self.log.flush()
+        return Path(self.log.name).read_text()
+
+    def hits(self) -> int:
+        def fetch():
+            if self.process.poll() is not None:
+                raise AssertionError("pserve exited:\n" + self.output())
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=10) as r:
+                    return r.read().decode()
+            except OSError:
+                return None
+
+        page = wait_until(fetch, what="the home page")
+        return int(re.search(r'id="hits">(\d+)<', page).group(1))
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            self.process.wait(60)
+        self.log.close()
