@@ -15,11 +15,10 @@ from pymongo.database import Database
 from pyramid.config import Configurator
 from pyramid.exceptions import ConfigurationError
 from pyramid.registry import Registry
-from pyramid.request import Request
 
 from .connection import MongoConnection
-from .cursors import OpenCursors, RequestDatabase, close_when_request_ends
 from .embedded import EmbeddedServer, EmbeddedServerError
+from .request import CONNECTION_KEY, add_request_methods, get_connection
 from .settings import MongoSettings, parse_settings, redact_url
 
 __version__ = "1.0.0.dev0"
@@ -27,36 +26,17 @@ __all__ = ["get_client", "get_connection", "get_db", "includeme"]
 
 log = logging.getLogger(__name__)
 
-_CONNECTION = "pyramid_mongo.connection"
-
-
-def get_connection(registry: Registry) -> MongoConnection:
-    try:
-        return registry[_CONNECTION]
-    except KeyError:
-        raise LookupError("pyramid_mongo is not included in this application") from None
-
 
 def get_client(registry: Registry) -> Any:
     """The application's MongoClient in this process, for scripts and pshell."""
     return get_connection(registry).client
 
 
-def get_db(registry: Registry) -> Database:
-    """The application's database, outside a request (scripts, pshell, tests)."""
-    return get_connection(registry).db
-
-
-def _request_client(request: Request) -> Any:
-    return get_connection(request.registry).client
-
-
-def _request_db(request: Request) -> Database:
-    open_cursors = OpenCursors()
-    close_when_request_ends(request, open_cursors)
-    return RequestDatabase(
-        request.mongo_client, get_connection(request.registry).db_name, open_cursors
-    )
+def get_db(registry: Registry, name: str | None = None) -> Database:
+    """The application's database (or one of mongodb.databases) outside a request:
+    scripts, pshell, tests."""
+    connection = get_connection(registry)
+    return connection.client[connection.database_name(name)]
 
 
 def _server_url(mongo: MongoSettings) -> str:
@@ -81,13 +61,12 @@ def includeme(config: Configurator) -> None:
     mongo = parse_settings(config.registry.settings)
     url = _server_url(mongo)
     connection = MongoConnection(mongo, url)
-    config.registry[_CONNECTION] = connection
+    config.registry[CONNECTION_KEY] = connection
     log.info(
         "pyramid_mongo: MongoDB at %s (from %s), database %r",
         redact_url(url),
         mongo.url_source,
         connection.db_name,
     )
-    config.add_request_method(_request_client, "mongo_client", reify=True)
-    config.add_request_method(_request_db, "db", reify=True)
+    add_request_methods(config)
     config.include(".outage")

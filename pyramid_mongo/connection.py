@@ -43,6 +43,7 @@ class MongoConnection:
     def __init__(self, settings: MongoSettings, url: str) -> None:
         self.url = url
         self.db_name: str = settings.db_name or ""
+        self.db_names = frozenset({self.db_name, *settings.databases})
         self._factory: Callable[..., Any] = settings.client_factory or MongoClient
         self._options = {"connect": False, **settings.client_options, "driver": _driver_info()}
         self._lock = threading.Lock()
@@ -77,6 +78,16 @@ class MongoConnection:
     @property
     def db(self) -> Database:
         return self.client[self.db_name]
+
+    def database_name(self, name: str | None = None) -> str:
+        """The default database's name, or a name from mongodb.databases."""
+        if name is None:
+            return self.db_name
+        if name not in self.db_names:
+            raise LookupError(
+                f"database {name!r} is neither mongodb.db_name nor in mongodb.databases"
+            )
+        return name
 
     def _forget_after_fork(self) -> None:
         # The parent still uses that client: keep it referenced, untouched.

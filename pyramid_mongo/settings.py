@@ -32,7 +32,10 @@ EMBEDDED = "embedded"
 EMBEDDED_PATH = "embedded_path"
 EMBEDDED_PORT = "embedded_port"
 CLIENT_FACTORY = "client_factory"
-OWN_KEYS = frozenset({URL, DB_NAME, EMBEDDED, EMBEDDED_PATH, EMBEDDED_PORT, CLIENT_FACTORY})
+DATABASES = "databases"
+OWN_KEYS = frozenset(
+    {URL, DB_NAME, EMBEDDED, EMBEDDED_PATH, EMBEDDED_PORT, CLIENT_FACTORY, DATABASES}
+)
 
 # A web request should learn in seconds that MongoDB is down, not after
 # PyMongo's default of 30 s; the setting or the URL can still say otherwise.
@@ -64,6 +67,7 @@ class MongoSettings:
     client_options: dict[str, Any] = field(default_factory=dict)
     embedded: EmbeddedSettings | None = None
     client_factory: Callable[..., Any] | None = None
+    databases: tuple[str, ...] = ()
 
 
 def parse_settings(
@@ -92,6 +96,9 @@ def parse_settings(
         client_options=options,
         embedded=embedded,
         client_factory=_client_factory(own.get(CLIENT_FACTORY)),
+        databases=tuple(
+            check_db_name(name, PREFIX + DATABASES) for name in aslist(own.get(DATABASES, ""))
+        ),
     )
 
 

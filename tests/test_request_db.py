@@ -96,3 +96,31 @@ def test_an_app_without_pyramid_mongo_says_so(accessor):
         app = config.make_wsgi_app()
     with pytest.raises(LookupError, match="pyramid_mongo is not included"):
         accessor(app.registry)
+
+
+def test_named_databases_share_the_client_and_the_cursor_clean_up(build_app, mongodb_client):
+    from tests.conftest import open_cursor_count
+
+    mongodb_client.analytics.events.insert_many([{"n": n} for n in range(10)])
+    app = build_app(**{"mongodb.databases": "analytics logs"})
+    with prepare(registry=app.registry) as env:
+        request = env["request"]
+        assert request.get_db("analytics").name == "analytics"
+        assert request.get_db("analytics") is request.get_db("analytics")
+        assert request.get_db() is request.db
+        assert request.get_db("logs").client is request.db.client
+        with pytest.raises(LookupError, match=r"'elsewhere' is neither mongodb\.db_name nor"):
+            request.get_db("elsewhere")
+    assert get_db(app.registry, "logs").name == "logs"
+
+    before = open_cursor_count(mongodb_client)
+    assert TestApp(app).get("/keep_in_analytics").text == "analytics cursor open: True"
+    assert open_cursor_count(mongodb_client) == before
+    mongodb_client.drop_database("analytics")
+
+
+def test_a_bad_name_in_databases_is_refused(build_app):
+    from pyramid.exceptions import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match=r"^mongodb.databases: a MongoDB database name"):
+        build_app(**{"mongodb.databases": "analytics bad.name"})

@@ -54,6 +54,13 @@ def keep_cursors(request):
     return Response(f"{open_on_server} cursors open")
 
 
+def keep_in_analytics(request):
+    cursor = request.get_db("analytics").events.find().batch_size(2)
+    next(cursor)
+    kept_cursors.append(cursor)
+    return Response(f"{request.get_db('analytics').name} cursor open: {bool(cursor.cursor_id)}")
+
+
 def keep_then_fail(request):
     keep_cursors(request)
     raise Boom
@@ -89,6 +96,7 @@ def includeme(config: Configurator) -> None:
     for name, view in [
         ("seed", seed),
         ("keep", keep_cursors),
+        ("keep_in_analytics", keep_in_analytics),
         ("keep_then_fail", keep_then_fail),
         ("keep_then_crash", keep_then_crash),
         ("stream", stream),
