@@ -18,11 +18,21 @@ from pyramid.registry import Registry
 
 from .connection import MongoConnection
 from .embedded import EmbeddedServer, EmbeddedServerError
+from .health import add_health_view
+from .json import ExtendedJSON, add_bson_adapters, add_bson_adapters_directive
+from .objectid import ObjectIdPredicate, find_one_or_404
 from .request import CONNECTION_KEY, add_request_methods, get_connection
 from .settings import MongoSettings, parse_settings, redact_url
 
 __version__ = "1.0.0.dev0"
-__all__ = ["get_client", "get_connection", "get_db", "includeme"]
+__all__ = [
+    "add_bson_adapters",
+    "find_one_or_404",
+    "get_client",
+    "get_connection",
+    "get_db",
+    "includeme",
+]
 
 log = logging.getLogger(__name__)
 
@@ -70,3 +80,10 @@ def includeme(config: Configurator) -> None:
     )
     add_request_methods(config)
     config.include(".outage")
+    config.add_route_predicate("objectid", ObjectIdPredicate)
+    config.add_directive("add_bson_adapters", add_bson_adapters_directive)
+    config.add_renderer("extended_json", ExtendedJSON)
+    if mongo.json_adapters:
+        config.add_bson_adapters()
+    if mongo.health_route:
+        add_health_view(config, mongo.health_route, mongo.health_timeout)

@@ -20,6 +20,8 @@ from pymongo.database import Database
 from pyramid.request import Request
 from pyramid.response import Response
 
+from .objectid import find_one_or_404
+
 
 class OpenCursors:
     """The cursors one request opened, held weakly."""
@@ -83,6 +85,10 @@ class RequestCollection(Collection):
 
     __getitem__ = _adopted(Collection.__getitem__)
     with_options = _adopted(Collection.with_options)
+
+    def find_one_or_404(self, filter: Any = None, *args: Any, **kwargs: Any) -> Any:
+        """``find_one``, or ``HTTPNotFound`` when nothing matches."""
+        return find_one_or_404(self, filter, *args, **kwargs)
 
 
 class RequestDatabase(Database):

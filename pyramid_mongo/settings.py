@@ -33,8 +33,22 @@ EMBEDDED_PATH = "embedded_path"
 EMBEDDED_PORT = "embedded_port"
 CLIENT_FACTORY = "client_factory"
 DATABASES = "databases"
+JSON_ADAPTERS = "json_adapters"
+HEALTH_ROUTE = "health_route"
+HEALTH_TIMEOUT = "health_timeout"
 OWN_KEYS = frozenset(
-    {URL, DB_NAME, EMBEDDED, EMBEDDED_PATH, EMBEDDED_PORT, CLIENT_FACTORY, DATABASES}
+    {
+        URL,
+        DB_NAME,
+        EMBEDDED,
+        EMBEDDED_PATH,
+        EMBEDDED_PORT,
+        CLIENT_FACTORY,
+        DATABASES,
+        JSON_ADAPTERS,
+        HEALTH_ROUTE,
+        HEALTH_TIMEOUT,
+    }
 )
 
 # A web request should learn in seconds that MongoDB is down, not after
@@ -68,6 +82,9 @@ class MongoSettings:
     embedded: EmbeddedSettings | None = None
     client_factory: Callable[..., Any] | None = None
     databases: tuple[str, ...] = ()
+    json_adapters: bool = False
+    health_route: str | None = None
+    health_timeout: float = 2.0
 
 
 def parse_settings(
@@ -99,6 +116,9 @@ def parse_settings(
         databases=tuple(
             check_db_name(name, PREFIX + DATABASES) for name in aslist(own.get(DATABASES, ""))
         ),
+        json_adapters=asbool(own.get(JSON_ADAPTERS, False)),
+        health_route=_health_route(own.get(HEALTH_ROUTE)),
+        health_timeout=_positive_seconds(own.get(HEALTH_TIMEOUT, 2.0), PREFIX + HEALTH_TIMEOUT),
     )
 
 
@@ -134,6 +154,23 @@ def _embedded_settings(own: Mapping[str, Any]) -> EmbeddedSettings:
             f"got {port_text!r}"
         )
     return EmbeddedSettings(storage_path=path, port=int(port_text))
+
+
+def _health_route(value: Any) -> str | None:
+    path = (value or "").strip()
+    if path and not path.startswith("/"):
+        raise ConfigurationError(f"{PREFIX}{HEALTH_ROUTE} must be a path such as /healthz")
+    return path or None
+
+
+def _positive_seconds(value: Any, key: str) -> float:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = 0.0
+    if seconds <= 0:
+        raise ConfigurationError(f"{key} must be a positive number of seconds, not {value!r}")
+    return seconds
 
 
 def check_url(url: str, key: str) -> str:

@@ -92,6 +92,17 @@ def count(request):
     return Response(str(request.db.items.count_documents({})))
 
 
+def show_item(request):
+    """A document by the ObjectId of its URL, or 404."""
+    return request.db.items.find_one_or_404({"_id": request.matchdict["id"]})
+
+
+def show_item_with_helper(request):
+    from pyramid_mongo import find_one_or_404
+
+    return find_one_or_404(request.db.items, {"_id": request.matchdict["id"]})
+
+
 def includeme(config: Configurator) -> None:
     for name, view in [
         ("seed", seed),
@@ -106,3 +117,7 @@ def includeme(config: Configurator) -> None:
         config.add_route(name, f"/{name}")
         config.add_view(view, route_name=name)
     config.add_exception_view(boom_view, context=Boom)
+    config.add_route("item", "/items/{id}", objectid="id")
+    config.add_view(show_item, route_name="item", renderer="json")
+    config.add_route("item_ext", "/items/{id}/extended", objectid="id")
+    config.add_view(show_item_with_helper, route_name="item_ext", renderer="extended_json")
