@@ -18,6 +18,7 @@ from pyramid.registry import Registry
 
 from .connection import MongoConnection
 from .embedded import EmbeddedServer, EmbeddedServerError
+from .files import file_response, save_upload
 from .health import add_health_view
 from .json import ExtendedJSON, add_bson_adapters, add_bson_adapters_directive
 from .objectid import ObjectIdPredicate, find_one_or_404
@@ -27,11 +28,13 @@ from .settings import MongoSettings, parse_settings, redact_url
 __version__ = "1.0.0.dev0"
 __all__ = [
     "add_bson_adapters",
+    "file_response",
     "find_one_or_404",
     "get_client",
     "get_connection",
     "get_db",
     "includeme",
+    "save_upload",
 ]
 
 log = logging.getLogger(__name__)

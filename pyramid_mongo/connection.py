@@ -42,6 +42,7 @@ class MongoConnection:
 
     def __init__(self, settings: MongoSettings, url: str) -> None:
         self.url = url
+        self.settings = settings
         self.db_name: str = settings.db_name or ""
         self.db_names = frozenset({self.db_name, *settings.databases})
         self._factory: Callable[..., Any] = settings.client_factory or MongoClient

@@ -131,7 +131,9 @@ def close_when_request_ends(request: Request, open_cursors: OpenCursors) -> None
         nonlocal body_will_close_them
         app_iter = response.app_iter
         if not isinstance(app_iter, (list, tuple)):
+            length = response.content_length  # WebOb forgets it when app_iter is set
             response.app_iter = _ClosingBody(app_iter, open_cursors.close_all)
+            response.content_length = length
             body_will_close_them = True
 
     def close_now(request: Request) -> None:
@@ -152,6 +154,14 @@ class _ClosingBody:
 
     def __iter__(self) -> Iterator[bytes]:
         return iter(self._app_iter)
+
+    def __getattr__(self, name: str) -> Any:
+        # WebOb answers a byte range through app_iter_range when the body has
+        # one, rather than reading the body from its start: keep it.
+        if name != "app_iter_range":
+            raise AttributeError(name)
+        app_iter_range = self._app_iter.app_iter_range  # type: ignore[attr-defined]
+        return lambda start, stop: _ClosingBody(app_iter_range(start, stop), self.close)
 
     def close(self) -> None:
         try:

@@ -9,6 +9,7 @@ from pyramid.request import Request
 
 from .connection import MongoConnection
 from .cursors import OpenCursors, RequestDatabase, close_when_request_ends
+from .files import request_fs
 
 CONNECTION_KEY = "pyramid_mongo.connection"
 
@@ -63,3 +64,4 @@ def add_request_methods(config: Any) -> None:
     config.add_request_method(databases, "pyramid_mongo_databases", reify=True)
     config.add_request_method(db, "db", reify=True)
     config.add_request_method(get_db, "get_db")
+    config.add_request_method(request_fs, "fs", reify=True)

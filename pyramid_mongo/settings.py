@@ -36,6 +36,7 @@ DATABASES = "databases"
 JSON_ADAPTERS = "json_adapters"
 HEALTH_ROUTE = "health_route"
 HEALTH_TIMEOUT = "health_timeout"
+MAX_UPLOAD_SIZE = "max_upload_size"
 OWN_KEYS = frozenset(
     {
         URL,
@@ -48,6 +49,7 @@ OWN_KEYS = frozenset(
         JSON_ADAPTERS,
         HEALTH_ROUTE,
         HEALTH_TIMEOUT,
+        MAX_UPLOAD_SIZE,
     }
 )
 
@@ -85,6 +87,7 @@ class MongoSettings:
     json_adapters: bool = False
     health_route: str | None = None
     health_timeout: float = 2.0
+    max_upload_size: int = 10 * 1024 * 1024
 
 
 def parse_settings(
@@ -119,6 +122,7 @@ def parse_settings(
         json_adapters=asbool(own.get(JSON_ADAPTERS, False)),
         health_route=_health_route(own.get(HEALTH_ROUTE)),
         health_timeout=_positive_seconds(own.get(HEALTH_TIMEOUT, 2.0), PREFIX + HEALTH_TIMEOUT),
+        max_upload_size=_byte_size(own.get(MAX_UPLOAD_SIZE, "10M"), PREFIX + MAX_UPLOAD_SIZE),
     )
 
 
@@ -171,6 +175,19 @@ def _positive_seconds(value: Any, key: str) -> float:
     if seconds <= 0:
         raise ConfigurationError(f"{key} must be a positive number of seconds, not {value!r}")
     return seconds
+
+
+_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+
+
+def _byte_size(value: Any, key: str) -> int:
+    """Bytes from ``1048576``, ``512K``, ``10M`` or ``1G``."""
+    match = re.fullmatch(r"\s*(\d+)\s*([KMG]?)B?\s*", str(value), re.IGNORECASE)
+    if not match or int(match.group(1)) == 0:
+        raise ConfigurationError(
+            f"{key} must be a size such as 10M, 512K or 1048576, not {value!r}"
+        )
+    return int(match.group(1)) * _UNITS[match.group(2).upper()]
 
 
 def check_url(url: str, key: str) -> str:

@@ -103,6 +103,27 @@ def show_item_with_helper(request):
     return find_one_or_404(request.db.items, {"_id": request.matchdict["id"]})
 
 
+def upload(request):
+    from pyramid_mongo import save_upload
+
+    max_size = request.params.get("max_size")
+    file_id = save_upload(request, max_size=int(max_size) if max_size else None)
+    return Response(str(file_id), status=201)
+
+
+def download_by_name(request):
+    from pyramid_mongo import file_response
+
+    revision = int(request.params.get("revision", -1))
+    return file_response(request, request.matchdict["name"], revision=revision)
+
+
+def download_by_id(request):
+    from pyramid_mongo import file_response
+
+    return file_response(request, file_id=request.matchdict["id"], attachment=True)
+
+
 def includeme(config: Configurator) -> None:
     for name, view in [
         ("seed", seed),
@@ -117,6 +138,12 @@ def includeme(config: Configurator) -> None:
         config.add_route(name, f"/{name}")
         config.add_view(view, route_name=name)
     config.add_exception_view(boom_view, context=Boom)
+    config.add_route("upload", "/files", request_method="POST")
+    config.add_view(upload, route_name="upload")
+    config.add_route("file_by_id", "/files/id/{id}", objectid="id")
+    config.add_view(download_by_id, route_name="file_by_id")
+    config.add_route("file_by_name", "/files/{name}")
+    config.add_view(download_by_name, route_name="file_by_name")
     config.add_route("item", "/items/{id}", objectid="id")
     config.add_view(show_item, route_name="item", renderer="json")
     config.add_route("item_ext", "/items/{id}/extended", objectid="id")
