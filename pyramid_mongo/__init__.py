@@ -20,6 +20,7 @@ from .connection import MongoConnection
 from .embedded import EmbeddedServer, EmbeddedServerError
 from .files import file_response, save_upload
 from .health import add_health_view
+from .indexes import add_index_directives
 from .json import ExtendedJSON, add_bson_adapters, add_bson_adapters_directive
 from .objectid import ObjectIdPredicate, find_one_or_404
 from .request import CONNECTION_KEY, add_request_methods, get_connection
@@ -86,6 +87,7 @@ def includeme(config: Configurator) -> None:
     config.add_route_predicate("objectid", ObjectIdPredicate)
     config.add_directive("add_bson_adapters", add_bson_adapters_directive)
     config.add_renderer("extended_json", ExtendedJSON)
+    add_index_directives(config, create_at_start_up=mongo.create_indexes)
     if mongo.json_adapters:
         config.add_bson_adapters()
     if mongo.health_route:

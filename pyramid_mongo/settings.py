@@ -37,6 +37,7 @@ JSON_ADAPTERS = "json_adapters"
 HEALTH_ROUTE = "health_route"
 HEALTH_TIMEOUT = "health_timeout"
 MAX_UPLOAD_SIZE = "max_upload_size"
+CREATE_INDEXES = "create_indexes"
 OWN_KEYS = frozenset(
     {
         URL,
@@ -50,6 +51,7 @@ OWN_KEYS = frozenset(
         HEALTH_ROUTE,
         HEALTH_TIMEOUT,
         MAX_UPLOAD_SIZE,
+        CREATE_INDEXES,
     }
 )
 
@@ -88,6 +90,7 @@ class MongoSettings:
     health_route: str | None = None
     health_timeout: float = 2.0
     max_upload_size: int = 10 * 1024 * 1024
+    create_indexes: bool = False
 
 
 def parse_settings(
@@ -123,6 +126,7 @@ def parse_settings(
         health_route=_health_route(own.get(HEALTH_ROUTE)),
         health_timeout=_positive_seconds(own.get(HEALTH_TIMEOUT, 2.0), PREFIX + HEALTH_TIMEOUT),
         max_upload_size=_byte_size(own.get(MAX_UPLOAD_SIZE, "10M"), PREFIX + MAX_UPLOAD_SIZE),
+        create_indexes=asbool(own.get(CREATE_INDEXES, False)),
     )
 
 

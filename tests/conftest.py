@@ -32,16 +32,17 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 def build_app(
     mongodb_url: str, mongodb_client: MongoClient, clean_env: pytest.MonkeyPatch
 ) -> Iterator[Callable[..., Router]]:
-    """An app of the views in tests/views_under_test.py, built from settings,
-    on an empty test database."""
+    """An app of the views in tests/views_under_test.py (and of the modules
+    named), built from settings, on an empty test database."""
     mongodb_client.drop_database(TEST_DB)
     built: list[Router] = []
 
-    def build(**settings: Any) -> Router:
+    def build(*includes: str, **settings: Any) -> Router:
         settings = {"mongodb.url": mongodb_url, "mongodb.db_name": TEST_DB, **settings}
         with Configurator(settings=settings) as config:
             config.include("pyramid_mongo")
-            config.include("tests.views_under_test")
+            for include in ("tests.views_under_test", *includes):
+                config.include(include)
             app = config.make_wsgi_app()
         built.append(app)
         return app
