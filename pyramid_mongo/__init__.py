@@ -16,12 +16,14 @@ from pyramid.config import Configurator
 from pyramid.exceptions import ConfigurationError
 from pyramid.registry import Registry
 
+from . import monitoring
 from .connection import MongoConnection
 from .embedded import EmbeddedServer, EmbeddedServerError
 from .files import file_response, save_upload
 from .health import add_health_view
 from .indexes import add_index_directives
 from .json import ExtendedJSON, add_bson_adapters, add_bson_adapters_directive
+from .monitoring import CommandRecorder
 from .objectid import ObjectIdPredicate, find_one_or_404
 from .request import CONNECTION_KEY, add_request_methods, get_connection
 from .settings import MongoSettings, parse_settings, redact_url
@@ -74,7 +76,8 @@ def _server_url(mongo: MongoSettings) -> str:
 def includeme(config: Configurator) -> None:
     mongo = parse_settings(config.registry.settings)
     url = _server_url(mongo)
-    connection = MongoConnection(mongo, url)
+    listeners = [CommandRecorder()] if monitoring.wanted(config.registry) else []
+    connection = MongoConnection(mongo, url, listeners)
     config.registry[CONNECTION_KEY] = connection
     log.info(
         "pyramid_mongo: MongoDB at %s (from %s), database %r",
@@ -92,3 +95,7 @@ def includeme(config: Configurator) -> None:
         config.add_bson_adapters()
     if mongo.health_route:
         add_health_view(config, mongo.health_route, mongo.health_timeout)
+    if listeners and monitoring.toolbar_app(config.registry) is not None:
+        from .debugtoolbar import add_to_toolbar
+
+        add_to_toolbar(config.registry)

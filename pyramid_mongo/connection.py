@@ -15,7 +15,7 @@ import logging
 import os
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pymongo.errors
@@ -40,13 +40,16 @@ def _driver_info() -> DriverInfo:
 class MongoConnection:
     """Builds the client lazily, once per process, from validated settings."""
 
-    def __init__(self, settings: MongoSettings, url: str) -> None:
+    def __init__(self, settings: MongoSettings, url: str, listeners: Sequence[Any] = ()) -> None:
         self.url = url
         self.settings = settings
         self.db_name: str = settings.db_name or ""
         self.db_names = frozenset({self.db_name, *settings.databases})
         self._factory: Callable[..., Any] = settings.client_factory or MongoClient
         self._options = {"connect": False, **settings.client_options, "driver": _driver_info()}
+        if listeners:
+            own = self._options.get("event_listeners") or []
+            self._options["event_listeners"] = [*own, *listeners]
         self._lock = threading.Lock()
         self._inherited: list[Any] = []
         # Building the first client now runs PyMongo's own checks of the URL

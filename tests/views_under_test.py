@@ -124,6 +124,14 @@ def download_by_id(request):
     return file_response(request, file_id=request.matchdict["id"], attachment=True)
 
 
+def tagged(request):
+    """An HTML page (the toolbar shows itself only on those) from one find_one."""
+    tag = request.params["tag"]
+    found = request.db.items.find_one({"tag": tag})
+    request.db.items.insert_one({"tag": tag})
+    return Response(f"<html><body>{tag}: {found is not None}</body></html>")
+
+
 def includeme(config: Configurator) -> None:
     for name, view in [
         ("seed", seed),
@@ -134,6 +142,7 @@ def includeme(config: Configurator) -> None:
         ("stream", stream),
         ("no_db", no_db),
         ("count", count),
+        ("tagged", tagged),
     ]:
         config.add_route(name, f"/{name}")
         config.add_view(view, route_name=name)
