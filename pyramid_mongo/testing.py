@@ -8,7 +8,8 @@ The tests then run against a real server: a SecantusDB server started for
 the session in memory, or the server ``MONGODB_URL`` names. The application
 is built from the INI file given by ``--ini`` (``testing.ini`` by default),
 and each test that asks for ``testapp``, ``app_request``, ``dummy_request``
-or ``mongodb_db`` starts on an empty database.
+or ``mongodb_db`` starts on an empty database with the indexes and validators
+the application declares.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from webtest import TestApp
 
 from . import get_connection, get_db
 from .embedded import EmbeddedServer, free_port
+from .indexes import ensure_declared
 from .settings import URL_ENVIRON
 
 TEST_HOST = "example.com"
@@ -113,9 +115,11 @@ def app_settings(app: Router) -> dict[str, Any]:
 
 @pytest.fixture
 def mongodb_db(app: Router) -> Database:
-    """The application's database, emptied for this test."""
+    """The application's database, emptied for this test, with the indexes and
+    validators the application declares."""
     db = get_db(app.registry)
     db.client.drop_database(db.name)
+    ensure_declared(app.registry)
     return db
 
 

@@ -21,3 +21,36 @@ def test_the_counter_as_json(testapp, mongodb_db):
 def test_the_demo_answers_503_when_mongodb_is_down(outage_testapp):
     response = outage_testapp.get("/", status=503)
     assert "database is unavailable" in response.text
+
+
+def test_the_items_api_creates_lists_and_shows_items(testapp):
+    created = testapp.post_json("/items", {"name": "lamp"}, status=201)
+    item_id = created.json["_id"]
+    assert created.location == f"http://example.com/items/{item_id}"
+    assert created.json["created"].endswith("Z")
+    assert testapp.get(f"/items/{item_id}").json["name"] == "lamp"
+    assert [item["name"] for item in testapp.get("/items").json["items"]] == ["lamp"]
+
+
+def test_the_items_api_refuses_bad_input_and_unknown_ids(testapp):
+    testapp.post("/items", "not json", content_type="application/json", status=400)
+    assert "non-empty string" in testapp.post_json("/items", {"name": " "}, status=400).text
+    testapp.post_json("/items", {"name": "lamp"}, status=201)
+    testapp.post_json("/items", {"name": "lamp"}, status=409)  # the declared unique index
+    testapp.get("/items/not-an-object-id", status=404)
+    testapp.get("/items/6b02c5fcccb4b1a794cb7b9f", status=404)
+
+
+def test_the_files_page_uploads_and_serves_files(testapp):
+    assert "No file yet" in testapp.get("/files").text
+    uploaded = testapp.post("/files", upload_files=[("file", "hello.txt", b"hi there")])
+    assert uploaded.status_int == 303
+    page = uploaded.follow()
+    assert "hello.txt" in page.text and "8 bytes" in page.text
+    served = testapp.get("/files/hello.txt")
+    assert served.body == b"hi there" and served.headers["Content-Type"] == "text/plain"
+    testapp.post("/files", upload_files=[("file", "big.bin", b"x" * (2 << 20))], status=413)
+
+
+def test_the_health_view(testapp):
+    assert testapp.get("/healthz").json["status"] == "ok"

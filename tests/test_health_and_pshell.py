@@ -45,12 +45,9 @@ def test_bad_health_settings_are_refused(build_app, setting, value):
         build_app(**{f"mongodb.{setting}": value})
 
 
-def test_pshell_gives_client_and_db(tmp_path, mongodb_url, mongodb_client):
+def test_pshell_gives_client_and_db(mongodb_url, mongodb_client):
     mongodb_client.pyramid_mongo_demo_test.things.insert_one({"x": 1})
-    ini = tmp_path / "shell.ini"
-    ini.write_text(
-        (REPO / "testing.ini").read_text() + "\n[pshell]\nsetup = pyramid_mongo.pshell.setup\n"
-    )
+    ini = REPO / "testing.ini"  # its [pshell] section names pyramid_mongo.pshell.setup
     script = "print('found', db.name, db.things.count_documents({}), client is db.client)\n"
     result = subprocess.run(
         [str(Path(sys.executable).with_name("pshell")), "-p", "python", str(ini)],

@@ -1,7 +1,7 @@
 """The demo application of the repository's development.ini and production.ini.
 
 It is small on purpose and uses each feature of pyramid_mongo once, so that
-``make serve`` shows them working on the embedded server.
+``make serve`` shows them working on the development server.
 """
 
 from pyramid.config import Configurator
@@ -15,5 +15,11 @@ def main(global_config: dict, **settings: str) -> Router:
         config.add_static_view("static", "static", cache_max_age=3600)
         config.add_route("home", "/")
         config.add_route("hits", "/hits.json")
+        config.add_route("items", "/items")
+        config.add_route("item", "/items/{id}", objectid="id")
+        config.add_route("files", "/files")
+        config.add_route("file", "/files/{name}")
+        config.add_mongo_index("page_hits", [("timestamp", -1)])
+        config.add_mongo_index("items", [("name", 1)], unique=True)
         config.scan(".views")
     return config.make_wsgi_app()
