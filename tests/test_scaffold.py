@@ -54,6 +54,7 @@ def expected_files(package: str, extension: str) -> list[str]:
         f"{package}/static/favicon.svg",
         f"{package}/static/theme.css",
         f"{package}/views/__init__.py",
+        f"{package}/views/api.py",
         f"{package}/views/default.py",
         f"{package}/views/notfound.py",
         f"{package}/views/unavailable.py",
@@ -191,7 +192,7 @@ def test_a_generated_project_passes_its_own_tests_in_its_own_virtualenv(
         text=True,
     )
     assert tests.returncode == 0, tests.stdout + tests.stderr
-    assert re.search(r"\b10 passed\b", tests.stdout), tests.stdout
+    assert re.search(r"\b14 passed\b", tests.stdout), tests.stdout
 
     # pserve development.ini: on its own development server, then on MONGODB_URL.
     ini = project / "development.ini"

@@ -46,3 +46,23 @@ def test_a_database_outage_answers_json_to_json_clients(outage_testapp):
         "/counters/likes", headers={"Accept": "application/json"}, status=503
     )
     assert response.json["code"] == "503 Service Unavailable"
+
+
+def test_the_items_api(testapp):
+    created = testapp.post_json("/api/items", {"name": "lamp"}, status=201)
+    item_id = created.json["_id"]
+    assert created.location == f"http://example.com/api/items/{item_id}"
+    assert testapp.get(f"/api/items/{item_id}").json["name"] == "lamp"
+    assert [item["name"] for item in testapp.get("/api/items").json["items"]] == ["lamp"]
+
+
+def test_the_items_api_refuses_bad_input(testapp):
+    testapp.post_json("/api/items", {"name": ""}, status=400)
+    testapp.post_json("/api/items", {"name": "lamp"}, status=201)
+    testapp.post_json("/api/items", {"name": "lamp"}, status=409)
+    testapp.get("/api/items/not-an-id", status=404)
+    testapp.get("/api/items/000000000000000000000000", status=404)
+
+
+def test_the_health_view(testapp):
+    assert testapp.get("/healthz").json["status"] == "ok"

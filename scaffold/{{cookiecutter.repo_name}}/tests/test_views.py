@@ -20,3 +20,12 @@ def test_a_counter_starts_at_one_and_counts_up(dummy_request):
 def test_notfound_view(dummy_request):
     assert notfound_view(dummy_request) == {}
     assert dummy_request.response.status_int == 404
+
+
+def test_pshell_gets_client_and_db(app):
+    from pyramid_mongo.pshell import setup
+
+    env = {"registry": app.registry}
+    setup(env)
+    assert env["db"].name == "{{ cookiecutter.db_name }}_test"
+    assert env["db"].client is env["client"]

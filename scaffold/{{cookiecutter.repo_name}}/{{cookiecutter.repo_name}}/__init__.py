@@ -7,5 +7,9 @@ def main(global_config, **settings):
         config.include("pyramid_{{ cookiecutter.template_language }}")
         config.include("pyramid_mongo")
         config.include(".routes")
+        # Created by `pyramid-mongo-indexes development.ini`, or at start-up
+        # with mongodb.create_indexes = true (development.ini does).
+        config.add_mongo_index("items", [("name", 1)], unique=True)
+        config.add_mongo_index("page_hits", [("timestamp", -1)])
         config.scan()
     return config.make_wsgi_app()
