@@ -98,7 +98,7 @@ def main() -> None:
         print(f"{'view':<10} {'hand-written rps':>17} {'pyramid_mongo rps':>18} {'ratio':>6} goal")
         for view, count in REQUESTS.items():
             rates: dict[str, list[float]] = {name: [] for name in apps}
-            for name, app in apps.items():  # warm up both
+            for app in apps.values():  # warm up both
                 requests_per_second(app, f"/{view}", count // 4)
             for round_ in range(args.rounds):
                 order = list(apps) if round_ % 2 == 0 else list(reversed(apps))

@@ -14,6 +14,7 @@ the application declares.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -36,6 +37,17 @@ from .indexes import ensure_declared
 from .settings import URL_ENVIRON
 
 TEST_HOST = "example.com"
+
+
+@contextlib.contextmanager
+def closing_apps() -> Iterator[list[Router]]:
+    """A list for the apps a fixture builds; their clients are closed on leaving."""
+    apps: list[Router] = []
+    try:
+        yield apps
+    finally:
+        for app in apps:
+            get_connection(app.registry).close()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -83,24 +95,22 @@ def make_app(ini_file: str, mongodb_url: str) -> Iterator[Callable[..., Router]]
     Unless told otherwise it uses the tests' server; pass
     ``**{"mongodb.url": ...}`` to point one at another.
     """
-    built: list[Router] = []
+    with closing_apps() as built:
 
-    def build(**settings: Any) -> Router:
-        context = loadcontext(APP, "config:" + ini_file)
-        worker = os.environ.get("PYTEST_XDIST_WORKER")
-        if worker and "mongodb.db_name" in context.local_conf:
-            context.local_conf["mongodb.db_name"] += "_" + worker
-        context.local_conf.update({"mongodb.url": mongodb_url, "mongodb.embedded": "false"})
-        context.local_conf.update(settings)
-        with pytest.MonkeyPatch.context() as patch:
-            patch.delenv(URL_ENVIRON, raising=False)
-            app = context.create()
-        built.append(app)
-        return app
+        def build(**settings: Any) -> Router:
+            context = loadcontext(APP, "config:" + ini_file)
+            worker = os.environ.get("PYTEST_XDIST_WORKER")
+            if worker and "mongodb.db_name" in context.local_conf:
+                context.local_conf["mongodb.db_name"] += "_" + worker
+            context.local_conf.update({"mongodb.url": mongodb_url, "mongodb.embedded": "false"})
+            context.local_conf.update(settings)
+            with pytest.MonkeyPatch.context() as patch:
+                patch.delenv(URL_ENVIRON, raising=False)
+                app = context.create()
+            built.append(app)
+            return app
 
-    yield build
-    for app in built:
-        get_connection(app.registry).close()
+        yield build
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from pyramid.config import Configurator
 from pyramid.router import Router
 from webtest import TestApp
 
-from pyramid_mongo import get_connection
+from pyramid_mongo.testing import closing_apps
 
 pytest_plugins = ["pyramid_mongo.testing"]
 
@@ -35,21 +35,19 @@ def build_app(
     """An app of the views in tests/views_under_test.py (and of the modules
     named), built from settings, on an empty test database."""
     mongodb_client.drop_database(TEST_DB)
-    built: list[Router] = []
+    with closing_apps() as built:
 
-    def build(*includes: str, **settings: Any) -> Router:
-        settings = {"mongodb.url": mongodb_url, "mongodb.db_name": TEST_DB, **settings}
-        with Configurator(settings=settings) as config:
-            config.include("pyramid_mongo")
-            for include in ("tests.views_under_test", *includes):
-                config.include(include)
-            app = config.make_wsgi_app()
-        built.append(app)
-        return app
+        def build(*includes: str, **settings: Any) -> Router:
+            settings = {"mongodb.url": mongodb_url, "mongodb.db_name": TEST_DB, **settings}
+            with Configurator(settings=settings) as config:
+                config.include("pyramid_mongo")
+                for include in ("tests.views_under_test", *includes):
+                    config.include(include)
+                app = config.make_wsgi_app()
+            built.append(app)
+            return app
 
-    yield build
-    for app in built:
-        get_connection(app.registry).close()
+        yield build
 
 
 @pytest.fixture

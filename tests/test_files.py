@@ -17,8 +17,9 @@ def app(build_app) -> TestApp:
     return TestApp(build_app(**{"mongodb.max_upload_size": "1M"}))
 
 
-def upload(app, name, content, **params):
-    return app.post("/files", params, upload_files=[("file", name, content)], **{"status": "*"})
+def upload(app, name, content, **query):
+    url = "/files?" + "&".join(f"{key}={value}" for key, value in query.items())
+    return app.post(url, upload_files=[("file", name, content)], status="*")
 
 
 def test_an_upload_is_stored_and_served_back(app, mongodb_client):

@@ -106,7 +106,7 @@ def show_item_with_helper(request):
 def upload(request):
     from pyramid_mongo import save_upload
 
-    max_size = request.params.get("max_size")
+    max_size = request.GET.get("max_size")  # the query string: the body is save_upload's
     file_id = save_upload(request, max_size=int(max_size) if max_size else None)
     return Response(str(file_id), status=201)
 
