@@ -8,7 +8,7 @@ BIN = $(VENV)/bin
 serve: $(VENV)/.installed
 	$(BIN)/pserve development.ini
 
-test: $(VENV)/.installed
+test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
