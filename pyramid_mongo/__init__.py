@@ -95,7 +95,8 @@ def includeme(config: Configurator) -> None:
         config.add_bson_adapters()
     if mongo.health_route:
         add_health_view(config, mongo.health_route, mongo.health_timeout)
-    if listeners and monitoring.toolbar_app(config.registry) is not None:
+    toolbar_app = monitoring.toolbar_app(config.registry)
+    if listeners and toolbar_app is not None:
         from .debugtoolbar import add_to_toolbar
 
-        add_to_toolbar(config.registry)
+        add_to_toolbar(toolbar_app)

@@ -93,13 +93,8 @@ def includeme(config: Configurator) -> None:
     config.add_view(explain, route_name=EXPLAIN_ROUTE)
 
 
-def add_to_toolbar(registry: Any) -> None:
-    """Add the panel to the toolbar of an application that already has one."""
-    from .monitoring import toolbar_app
-
-    app = toolbar_app(registry)
-    if app is None:
-        return
-    config = Configurator(registry=app.registry, introspection=False)
+def add_to_toolbar(toolbar_app: Any) -> None:
+    """Add the panel to the toolbar an application already has."""
+    config = Configurator(registry=toolbar_app.registry, introspection=False)
     config.include(includeme)
     config.commit()

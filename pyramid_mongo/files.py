@@ -99,14 +99,11 @@ def file_response(
 
 def _content_type(grid_out: GridOut) -> str:
     stored = (grid_out.metadata or {}).get("contentType")
-    guessed = mimetypes.guess_type(grid_out.filename or "")[0]
-    return stored or guessed or "application/octet-stream"
+    return stored or _content_type_of(grid_out.filename or "")
 
 
 def _safe_name(name: str | None) -> str:
-    return (
-        (name or "download").replace('"', "").replace("\\", "").replace("\r", "").replace("\n", "")
-    )
+    return "".join(char for char in name or "download" if char not in '"\\\r\n')
 
 
 def save_upload(

@@ -131,7 +131,8 @@ def _ensure_index(db: Database, index: DeclaredIndex, report: Report) -> None:
     collection = db[index.collection]
     existing = {info["name"]: info for info in collection.list_indexes()}
     same_keys = [info for info in existing.values() if tuple(info["key"].items()) == index.keys]
-    for info in same_keys:
+    if same_keys:
+        info = same_keys[0]
         differences = _differences(index.options, info)
         if differences:
             report.conflict(f"{where} has index {info['name']} on the same keys with {differences}")

@@ -44,7 +44,6 @@ class CommandRecord:
     duration_ms: float = 0.0
     reply: str = ""
     error: str | None = None
-    connection: str = ""
 
     @property
     def shown(self) -> str:
@@ -83,7 +82,6 @@ class CommandRecorder(monitoring.CommandListener):
             database=event.database_name,
             collection=target if isinstance(target, str) else command.get("collection"),
             command=command,
-            connection=f"{event.connection_id[0]}:{event.connection_id[1]}",
         )
         with self._lock:
             self._pending[(event.request_id, event.connection_id)] = _Pending(record, commands)

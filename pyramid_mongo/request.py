@@ -45,10 +45,6 @@ def mongo_client(request: Request) -> Any:
     return get_connection(request.registry).client
 
 
-def databases(request: Request) -> RequestDatabases:
-    return RequestDatabases(request)
-
-
 def db(request: Request) -> Database:
     """request.db: the database of mongodb.db_name."""
     return request.pyramid_mongo_databases.get()
@@ -61,7 +57,7 @@ def get_db(request: Request, name: str | None = None) -> Database:
 
 def add_request_methods(config: Any) -> None:
     config.add_request_method(mongo_client, "mongo_client", reify=True)
-    config.add_request_method(databases, "pyramid_mongo_databases", reify=True)
+    config.add_request_method(RequestDatabases, "pyramid_mongo_databases", reify=True)
     config.add_request_method(db, "db", reify=True)
     config.add_request_method(get_db, "get_db")
     config.add_request_method(request_fs, "fs", reify=True)

@@ -11,7 +11,7 @@ import os
 import re
 import zoneinfo
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -77,20 +77,20 @@ class EmbeddedSettings:
 
 @dataclass(frozen=True)
 class MongoSettings:
-    """What pyramid_mongo needs to build the application's client."""
+    """What pyramid_mongo needs, as parse_settings reads it (defaults are there)."""
 
     url: str | None
     url_source: str
     db_name: str | None
-    client_options: dict[str, Any] = field(default_factory=dict)
-    embedded: EmbeddedSettings | None = None
-    client_factory: Callable[..., Any] | None = None
-    databases: tuple[str, ...] = ()
-    json_adapters: bool = False
-    health_route: str | None = None
-    health_timeout: float = 2.0
-    max_upload_size: int = 10 * 1024 * 1024
-    create_indexes: bool = False
+    client_options: dict[str, Any]
+    embedded: EmbeddedSettings | None
+    client_factory: Callable[..., Any] | None
+    databases: tuple[str, ...]
+    json_adapters: bool
+    health_route: str | None
+    health_timeout: float
+    max_upload_size: int
+    create_indexes: bool
 
 
 def parse_settings(
