@@ -25,8 +25,9 @@ from .indexes import add_index_directives
 from .json import ExtendedJSON, add_bson_adapters, add_bson_adapters_directive
 from .monitoring import CommandRecorder
 from .objectid import ObjectIdPredicate, find_one_or_404
+from .redaction import redact_url
 from .request import CONNECTION_KEY, add_request_methods, get_connection
-from .settings import MongoSettings, parse_settings, redact_url
+from .settings import MongoSettings, hide_secrets, parse_settings
 
 __version__ = "1.0.0.dev0"
 __all__ = [
@@ -75,6 +76,7 @@ def _server_url(mongo: MongoSettings) -> str:
 
 def includeme(config: Configurator) -> None:
     mongo = parse_settings(config.registry.settings)
+    hide_secrets(config.registry.settings)
     url = _server_url(mongo)
     listeners = [CommandRecorder()] if monitoring.wanted(config.registry) else []
     connection = MongoConnection(mongo, url, listeners)

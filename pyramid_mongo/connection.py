@@ -18,13 +18,14 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import pymongo.errors
 from pymongo import MongoClient
 from pymongo.database import Database
 from pymongo.driver_info import DriverInfo
 from pyramid.exceptions import ConfigurationError
 
-from .settings import MongoSettings, redact_url, scrub
+from .options import BAD_SETTING, first_line
+from .redaction import redact_url, scrub
+from .settings import MongoSettings
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ class MongoConnection:
             self._options["event_listeners"] = [*own, *listeners]
         self._lock = threading.Lock()
         self._inherited: list[Any] = []
+        self._refusal_reported = False
         # Building the first client now runs PyMongo's own checks of the URL
         # and options at start-up; connect=False keeps it off the network.
         self._client: Any = self._new_client(settings.url_source)
@@ -64,9 +66,8 @@ class MongoConnection:
     def _new_client(self, source: str = "the MongoDB URL") -> Any:
         try:
             return self._factory(self.url, **self._options)
-        except (pymongo.errors.PyMongoError, ValueError, TypeError) as exc:
-            message = scrub(str(exc).strip().splitlines()[0], self.url)
-            raise ConfigurationError(f"{source}: {message}") from None
+        except BAD_SETTING as exc:
+            raise ConfigurationError(f"{source}: {scrub(first_line(exc), self.url)}") from None
 
     @property
     def client(self) -> Any:
@@ -92,6 +93,20 @@ class MongoConnection:
                 f"database {name!r} is neither mongodb.db_name nor in mongodb.databases"
             )
         return name
+
+    def report_refused_credentials(self) -> None:
+        """One log line per process naming who was refused (never the password)."""
+        if self._refusal_reported:
+            return
+        self._refusal_reported = True
+        user = self.settings.client_options.get("username") or self.settings.username
+        log.error(
+            "MongoDB refused the credentials of user %r (authSource %r) from %s: "
+            "check the user name, password and authSource",
+            user,
+            self.settings.client_options.get("authSource") or self.settings.auth_source,
+            self.settings.url_source,
+        )
 
     def _forget_after_fork(self) -> None:
         # The parent still uses that client: keep it referenced, untouched.

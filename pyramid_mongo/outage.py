@@ -6,13 +6,20 @@ that is a temporary outage, not a bug, so it gets "503 Service Unavailable"
 rather than a 500. The body says nothing of the cause: no URL, no host, no
 traceback. An application replaces this view by registering its own
 exception view for ``pymongo.errors.ConnectionFailure``.
+
+Wrong credentials are the same outage to the user: PyMongo reports them once
+as ``OperationFailure`` (AuthenticationFailed) and then as a server-selection
+timeout, and both get this page; the log says once, per process, which user
+and authSource the server refused.
 """
 
 from __future__ import annotations
 
 import logging
 
-from pymongo.errors import ConnectionFailure
+from typing import Any
+
+from pymongo.errors import ConnectionFailure, OperationFailure
 from pyramid.config import Configurator
 from pyramid.httpexceptions import HTTPServiceUnavailable
 from pyramid.request import Request
@@ -23,11 +30,18 @@ RETRY_AFTER_SECONDS = 30
 MESSAGE = "The database is unavailable at the moment. Please try again shortly."
 
 
-def database_unavailable(exc: ConnectionFailure, request: Request) -> HTTPServiceUnavailable:
+AUTHENTICATION_FAILED = 18
+
+
+def database_unavailable(exc: Exception, request: Request) -> HTTPServiceUnavailable:
     """An HTML page, or JSON for a client that prefers JSON to HTML."""
     log.warning(
         "MongoDB unavailable during %s %s: %s", request.method, request.path, type(exc).__name__
     )
+    if refused_credentials(exc):
+        from .request import get_connection
+
+        get_connection(request.registry).report_refused_credentials()
     offers = request.accept.acceptable_offers(["text/html", "application/json"])
     body_type = offers[0][0] if offers else "text/html"
     response = HTTPServiceUnavailable(
@@ -37,5 +51,31 @@ def database_unavailable(exc: ConnectionFailure, request: Request) -> HTTPServic
     return response
 
 
+def refused_credentials(exc: BaseException) -> bool:
+    if isinstance(exc, OperationFailure):
+        return exc.code == AUTHENTICATION_FAILED
+    # Later attempts fail server selection, with the server's answer in the message.
+    return isinstance(exc, ConnectionFailure) and "AuthenticationFailed" in str(exc)
+
+
+class RefusedCredentials:
+    """View predicate: the exception is the server refusing our credentials."""
+
+    def __init__(self, value: bool, config: Any) -> None:
+        self.value = value
+
+    def text(self) -> str:
+        return f"mongodb_refused_credentials = {self.value}"
+
+    phash = text
+
+    def __call__(self, context: Any, request: Request) -> bool:
+        return refused_credentials(request.exception) == self.value
+
+
 def includeme(config: Configurator) -> None:
+    config.add_view_predicate("mongodb_refused_credentials", RefusedCredentials)
     config.add_exception_view(database_unavailable, context=ConnectionFailure)
+    config.add_exception_view(
+        database_unavailable, context=OperationFailure, mongodb_refused_credentials=True
+    )

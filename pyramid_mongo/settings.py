@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import os
 import re
-import zoneinfo
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
 
-import pymongo.common
-import pymongo.errors
-from pymongo.server_api import ServerApi
 from pyramid.exceptions import ConfigurationError
 from pyramid.path import DottedNameResolver
 from pyramid.settings import asbool, aslist
+
+from .options import first_line, given, ini_options, merge, parse_url
+from .redaction import SECRET, redact_url
 
 PREFIX = "mongodb."
 URL_ENVIRON = "MONGODB_URL"
@@ -59,14 +57,9 @@ OWN_KEYS = frozenset(
 # PyMongo's default of 30 s; the setting or the URL can still say otherwise.
 DEFAULT_CLIENT_OPTIONS = {"serverSelectionTimeoutMS": 5000}
 
-_SCHEMES = ("mongodb://", "mongodb+srv://")
 # MongoDB's own rule for database names on every platform it runs on.
 _FORBIDDEN_IN_DB_NAME = set('/\\. "$*<>:|?\x00')
 _MAX_DB_NAME_BYTES = 63
-
-# Client options whose value is a Python object, given in an INI file by its
-# dotted name (``mongodb.document_class = bson.son.SON``).
-_DOTTED_OPTIONS = frozenset({"document_class", "type_registry", "server_selector"})
 
 
 @dataclass(frozen=True)
@@ -79,10 +72,11 @@ class EmbeddedSettings:
 class MongoSettings:
     """What pyramid_mongo needs, as parse_settings reads it (defaults are there)."""
 
-    url: str | None
+    # The URL and the options may hold a password: never in a repr.
+    url: str | None = field(repr=False)
     url_source: str
     db_name: str | None
-    client_options: dict[str, Any]
+    client_options: dict[str, Any] = field(repr=False)
     embedded: EmbeddedSettings | None
     client_factory: Callable[..., Any] | None
     databases: tuple[str, ...]
@@ -91,6 +85,8 @@ class MongoSettings:
     health_timeout: float
     max_upload_size: int
     create_indexes: bool
+    username: str | None = None
+    auth_source: str | None = None
 
 
 def parse_settings(
@@ -99,19 +95,19 @@ def parse_settings(
     """Turn the application's settings into a ``MongoSettings``, or fail naming the key."""
     own = {key[len(PREFIX) :]: value for key, value in settings.items() if key.startswith(PREFIX)}
     url, url_source, embedded = _where_is_the_server(own, environ)
-    db_name = own.get(DB_NAME) or None
-    if db_name is None and url is not None:
-        db_name = _db_name_in_url(url)
-    if db_name is None:
+    parsed = parse_url(url, url_source) if url is not None else None
+    ini = ini_options({name: value for name, value in own.items() if name not in OWN_KEYS}, PREFIX)
+    options = merge(parsed, ini, url_source, url_wins=url_source == URL_ENVIRON, prefix=PREFIX)
+    for name, value in DEFAULT_CLIENT_OPTIONS.items():
+        if not given(name, options, parsed):
+            options[name] = value
+    db_name = own.get(DB_NAME) or (parsed.database if parsed else None)
+    if not db_name:
         raise ConfigurationError(
             f"{PREFIX}{DB_NAME} is not set and {url_source} names no database: "
             f"set {PREFIX}{DB_NAME} = <name>"
         )
     check_db_name(db_name, f"{PREFIX}{DB_NAME}")
-    options = client_options(own)
-    for name, value in DEFAULT_CLIENT_OPTIONS.items():
-        if not _option_given(name, options, url):
-            options[name] = value
     return MongoSettings(
         url=url,
         url_source=url_source,
@@ -127,7 +123,22 @@ def parse_settings(
         health_timeout=_positive_seconds(own.get(HEALTH_TIMEOUT, 2.0), PREFIX + HEALTH_TIMEOUT),
         max_upload_size=_byte_size(own.get(MAX_UPLOAD_SIZE, "10M"), PREFIX + MAX_UPLOAD_SIZE),
         create_indexes=asbool(own.get(CREATE_INDEXES, False)),
+        username=parsed.username if parsed else None,
+        auth_source=parsed.auth_source if parsed else None,
     )
+
+
+def hide_secrets(settings: dict[str, Any]) -> None:
+    """Show the settings as pages may show them (the debug toolbar's Settings
+    panel shows them all): the URL without its password, no password keys.
+    The connection keeps what it needs."""
+    for key, value in list(settings.items()):
+        if not key.startswith(PREFIX) or not isinstance(value, str):
+            continue
+        if key == PREFIX + URL:
+            settings[key] = redact_url(value)
+        elif "password" in key.lower():
+            settings[key] = SECRET
 
 
 def _where_is_the_server(
@@ -135,7 +146,7 @@ def _where_is_the_server(
 ) -> tuple[str | None, str, EmbeddedSettings | None]:
     from_environ = environ.get(URL_ENVIRON, "").strip()
     if from_environ:
-        return check_url(from_environ, URL_ENVIRON), URL_ENVIRON, None
+        return from_environ, URL_ENVIRON, None
     url = (own.get(URL) or "").strip()
     if asbool(own.get(EMBEDDED, False)):
         if url:
@@ -148,7 +159,7 @@ def _where_is_the_server(
             f"{PREFIX}{URL} is not set: give a mongodb:// URL, set {URL_ENVIRON}, "
             f"or set {PREFIX}{EMBEDDED} = true for a development server"
         )
-    return check_url(url, f"{PREFIX}{URL}"), f"{PREFIX}{URL}", None
+    return url, f"{PREFIX}{URL}", None
 
 
 def _embedded_settings(own: Mapping[str, Any]) -> EmbeddedSettings:
@@ -194,15 +205,6 @@ def _byte_size(value: Any, key: str) -> int:
     return int(match.group(1)) * _UNITS[match.group(2).upper()]
 
 
-def check_url(url: str, key: str) -> str:
-    if not url.startswith(_SCHEMES):
-        scheme = url.split("://", 1)[0] + "://" if "://" in url else "no scheme"
-        raise ConfigurationError(
-            f"{key} must start with mongodb:// or mongodb+srv://, not {scheme}"
-        )
-    return url
-
-
 def check_db_name(name: str, key: str) -> str:
     bad = sorted(set(name) & _FORBIDDEN_IN_DB_NAME)
     if bad:
@@ -215,100 +217,13 @@ def check_db_name(name: str, key: str) -> str:
     return name
 
 
-def _db_name_in_url(url: str) -> str | None:
-    path = urlsplit(url).path.lstrip("/")
-    return unquote(path) or None
-
-
-def _option_given(name: str, options: Mapping[str, Any], url: str | None) -> bool:
-    wanted = name.lower()
-    if any(key.lower() == wanted for key in options):
-        return True
-    query = urlsplit(url).query if url else ""
-    return any(key.lower() == wanted for key, _ in parse_qsl(query))
-
-
-def client_options(own: Mapping[str, Any]) -> dict[str, Any]:
-    """The MongoClient keyword arguments, validated by PyMongo's own validators."""
-    options = {}
-    for name, raw in own.items():
-        if name in OWN_KEYS:
-            continue
-        key = PREFIX + name
-        if name.lower() == "driver":
-            raise ConfigurationError(
-                f"{key}: pyramid_mongo identifies itself to the server; "
-                f"name your application with {PREFIX}appname instead"
-            )
-        try:
-            value = _coerce(name, raw)
-            pymongo.common.validate(name, value)
-        except pymongo.errors.ConfigurationError as exc:
-            raise ConfigurationError(f"{key}: {_first_line(exc)}") from None
-        except (ValueError, TypeError, ImportError, zoneinfo.ZoneInfoNotFoundError) as exc:
-            raise ConfigurationError(f"{key}: invalid value {raw!r}: {_first_line(exc)}") from None
-        options[name] = value
-    return options
-
-
-def _coerce(name: str, value: Any) -> Any:
-    """Make Python objects of the options an INI file can only give as text."""
-    if not isinstance(value, str):
-        return value
-    lowered = name.lower()
-    if lowered in _DOTTED_OPTIONS:
-        return DottedNameResolver().resolve(value)
-    if lowered == "event_listeners":
-        return [_instance(DottedNameResolver().resolve(each)) for each in aslist(value)]
-    if lowered == "server_api":
-        return ServerApi(value)
-    if lowered == "tzinfo":
-        return zoneinfo.ZoneInfo(value)
-    return value
-
-
-def _instance(obj: Any) -> Any:
-    return obj() if isinstance(obj, type) else obj
-
-
 def _client_factory(value: Any) -> Callable[..., Any] | None:
     if value is None or callable(value):
         return value
     try:
         factory = DottedNameResolver().resolve(value)
     except (ImportError, ValueError) as exc:
-        raise ConfigurationError(f"{PREFIX}{CLIENT_FACTORY}: {_first_line(exc)}") from None
+        raise ConfigurationError(f"{PREFIX}{CLIENT_FACTORY}: {first_line(exc)}") from None
     if not callable(factory):
         raise ConfigurationError(f"{PREFIX}{CLIENT_FACTORY}: {value!r} is not callable")
     return factory
-
-
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
-_USERINFO = re.compile(r"^(mongodb(?:\+srv)?://)([^@/?#]*)@")
-
-
-def redact_url(url: str) -> str:
-    """The URL with its password replaced by ``***``, fit for a log line."""
-    match = _USERINFO.match(url)
-    if not match or ":" not in match.group(2):
-        return url
-    user = match.group(2).split(":", 1)[0]
-    return f"{match.group(1)}{user}:***@{url[match.end() :]}"
-
-
-def scrub(text: str, url: str | None) -> str:
-    """Remove the URL's password from a message PyMongo wrote about it."""
-    if not url:
-        return text
-    match = _USERINFO.match(url)
-    if not match or ":" not in match.group(2):
-        return text.replace(url, redact_url(url))
-    password = match.group(2).split(":", 1)[1]
-    text = text.replace(url, redact_url(url))
-    for secret in {password, unquote(password)}:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
