@@ -18,7 +18,7 @@ from pyramid.registry import Registry
 
 from . import monitoring
 from .connection import MongoConnection
-from .embedded import EmbeddedServer, EmbeddedServerError
+from .embedded import EmbeddedServer, EmbeddedServerError, PortInUse
 from .files import file_response, save_upload
 from .health import add_health_view
 from .indexes import add_index_directives
@@ -27,7 +27,7 @@ from .monitoring import CommandRecorder
 from .objectid import ObjectIdPredicate, find_one_or_404
 from .redaction import redact_url
 from .request import CONNECTION_KEY, add_request_methods, get_connection
-from .settings import MongoSettings, hide_secrets, parse_settings
+from .settings import EMBEDDED_PORT, PREFIX, MongoSettings, hide_secrets, parse_settings
 
 __version__ = "1.0.0.dev0"
 __all__ = [
@@ -43,6 +43,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+# The development server of mongodb.embedded, in the registry: stop() it to
+# stop it before the process ends (it stops with the process anyway).
+EMBEDDED_SERVER_KEY = "pyramid_mongo.embedded_server"
+
 
 def get_client(registry: Registry) -> Any:
     """The application's MongoClient in this process, for scripts and pshell."""
@@ -56,28 +60,39 @@ def get_db(registry: Registry, name: str | None = None) -> Database:
     return connection.client[connection.database_name(name)]
 
 
-def _server_url(mongo: MongoSettings) -> str:
+def _server_url(mongo: MongoSettings, registry: Registry) -> str:
     if mongo.embedded is None:
         assert mongo.url is not None
         return mongo.url
     server = EmbeddedServer(mongo.embedded.storage_path, mongo.embedded.port)
+    registry[EMBEDDED_SERVER_KEY] = server
     try:
         url = server.start()
+    except PortInUse as exc:
+        raise ConfigurationError(f"{PREFIX}{EMBEDDED_PORT}: {exc}") from None
     except EmbeddedServerError as exc:
         raise ConfigurationError(f"{mongo.url_source}: {exc}") from None
-    log.warning(
-        "pyramid_mongo started a SecantusDB development server at %s with its data in %s; "
-        "it is not for production",
-        url,
-        mongo.embedded.storage_path,
-    )
+    if server.owned:
+        log.warning(
+            "pyramid_mongo started a SecantusDB development server at %s with its data in %s; "
+            "it is not for production",
+            url,
+            mongo.embedded.storage_path,
+        )
+    else:
+        log.info(
+            "pyramid_mongo uses the SecantusDB development server of process %s at %s (data in %s)",
+            server.owner_pid,
+            url,
+            mongo.embedded.storage_path,
+        )
     return url
 
 
 def includeme(config: Configurator) -> None:
     mongo = parse_settings(config.registry.settings)
     hide_secrets(config.registry.settings)
-    url = _server_url(mongo)
+    url = _server_url(mongo, config.registry)
     listeners = [CommandRecorder()] if monitoring.wanted(config.registry) else []
     connection = MongoConnection(mongo, url, listeners)
     config.registry[CONNECTION_KEY] = connection

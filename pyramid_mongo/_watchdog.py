@@ -1,75 +1,132 @@
 """The watchdog between an application and its development server.
 
-Run as ``python -m pyramid_mongo._watchdog [--lock FILE] -- COMMAND...`` by
-``pyramid_mongo.embedded``. It runs COMMAND, the server, until its standard
-input, a pipe from the application, reaches end-of-file: the application's
-process has ended, however it ended (hupper kills ``pserve --reload``'s
-worker). It then stops the server in order. It holds the lock on the data
-folder until its server has exited, so the next server on that folder waits
-for this one instead of failing on WiredTiger's own lock.
+Run as ``python -m pyramid_mongo._watchdog [--lock-fd N] [--discovery FILE]
+-- COMMAND...`` by ``pyramid_mongo.embedded``. It runs COMMAND, the server,
+until its standard input, a pipe from the application, reaches end-of-file:
+the application's process has ended, however it ended. It then stops the
+server in order.
+
+The server holds the data folder's lock with it (the descriptor is passed
+down), so the lock is free only once the server itself has exited, and on
+Linux the kernel stops the server if the watchdog is killed. The server's
+output goes on to the terminal; if the server exits on its own, its status
+and last lines are reported on standard output, which the application reads,
+and on standard error for the person watching.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
-import fcntl
+import json
 import os
+import select
 import signal
 import subprocess
 import sys
-import threading
-import time
 
-LOCK_TIMEOUT = 60.0
 STOP_TIMEOUT = 20.0
+LAST_LINES = 15
 
 
-def _hold_lock(path: str, timeout: float) -> int:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return fd
-        except BlockingIOError:
-            if time.monotonic() > deadline:
-                sys.exit(f"pyramid_mongo: {path} stays locked by another server")
-            time.sleep(0.1)
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    if sys.platform == "linux":
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lock", help="lock file to hold while the server runs")
+    parser.add_argument("--lock-fd", type=int, help="the data folder's lock, passed down")
+    parser.add_argument("--discovery", help="the file that names the server, removed at its end")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    stopping: list[int] = []
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    if args.lock:
-        _hold_lock(args.lock, LOCK_TIMEOUT)
-    server = subprocess.Popen(command, stdin=subprocess.DEVNULL)
-    try:
-        parent_gone = threading.Event()
-        threading.Thread(target=_wait_for_eof, args=(parent_gone,), daemon=True).start()
-        while not parent_gone.is_set() and server.poll() is None:
-            parent_gone.wait(0.2)
-    finally:
-        if server.poll() is None:
-            server.terminate()
-            try:
-                server.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-    sys.exit(server.returncode if server.returncode and server.returncode > 0 else 0)
+    signal.signal(signal.SIGTERM, lambda signum, _: stopping.append(signum))
+    server = subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        pass_fds=(args.lock_fd,) if args.lock_fd is not None else (),
+        preexec_fn=_die_with_parent,
+    )
+    if args.lock_fd is not None:
+        os.close(args.lock_fd)
+    _say(f"pid {server.pid}")
+    last_lines = _watch(server, stopping)
+    exited_alone = server.poll() is not None
+    _stop(server)
+    if args.discovery:
+        _forget(args.discovery, server.pid)
+    if exited_alone:
+        report = _status(server.returncode)
+        shown = "\n".join(f"  {line}" for line in last_lines) or "  (nothing)"
+        _say(f"exit {report}\n{shown}")
+        os.write(2, f"pyramid_mongo: {command[0]} {report}; its last lines:\n{shown}\n".encode())
+        sys.exit(1)
 
 
-def _wait_for_eof(done: threading.Event) -> None:
+def _watch(server: subprocess.Popen[bytes], stopping: list[int]) -> collections.deque[str]:
+    """Forward the server's output until the application or the server ends."""
+    assert server.stdout is not None
+    output = server.stdout.fileno()
+    last_lines: collections.deque[str] = collections.deque(maxlen=LAST_LINES)
+    pending = b""
+    while not stopping:
+        try:
+            readable, _, _ = select.select([0, output], [], [], 0.5)
+        except InterruptedError:  # pragma: no cover - a signal; look at stopping
+            continue
+        if 0 in readable and not os.read(0, 1024):
+            break  # the application has gone
+        if output in readable:
+            data = os.read(output, 65536)
+            if not data:
+                break  # the server has gone
+            with contextlib.suppress(OSError):
+                os.write(2, data)
+            *complete, pending = (pending + data).split(b"\n")
+            last_lines.extend(line.decode(errors="replace").rstrip() for line in complete)
+    if pending:
+        last_lines.append(pending.decode(errors="replace").rstrip())
+    return last_lines
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    if server.poll() is None:
+        server.terminate()
+        try:
+            server.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    server.wait()
+
+
+def _forget(discovery: str, server_pid: int) -> None:
+    """Remove the discovery file if it still names this server."""
+    with contextlib.suppress(OSError, ValueError):
+        with open(discovery) as file:
+            named = json.load(file).get("server_pid")
+        if named == server_pid:
+            os.unlink(discovery)
+
+
+def _status(code: int) -> str:
+    if code < 0:
+        return f"was killed by signal {signal.Signals(-code).name}"
+    return f"exited with status {code}"
+
+
+def _say(line: str) -> None:
+    """A line for the application, which may have gone already."""
     with contextlib.suppress(OSError):
-        while sys.stdin.buffer.read(1024):
-            pass
-    done.set()
+        os.write(1, (line + "\n").encode())
 
 
 if __name__ == "__main__":

@@ -182,6 +182,8 @@ def _ensure_validator(db: Database, validator: DeclaredValidator, report: Report
 
 
 def _create_at_start_up(event: ApplicationCreated) -> None:
+    from .request import get_connection
+
     registry = event.app.registry
     try:
         report = ensure_declared(registry)
@@ -192,6 +194,10 @@ def _create_at_start_up(event: ApplicationCreated) -> None:
             type(exc).__name__,
         )
         return
+    finally:
+        # A server that forks after loading the app (gunicorn --preload) must
+        # not keep the parent's connections: the first request opens anew.
+        get_connection(registry).close()
     for line in report.lines:
         (log.warning if line.startswith("CONFLICT") else log.info)(
             "mongodb.create_indexes: %s", line
@@ -220,7 +226,11 @@ def main(argv: Iterable[str] | None = None) -> int:
         try:
             report = ensure_declared(env["registry"])
         except PyMongoError as exc:
-            print(f"MongoDB cannot be reached: {type(exc).__name__}", file=sys.stderr)
+            from .redaction import redact_url
+            from .request import get_connection
+
+            server = redact_url(get_connection(env["registry"]).url)
+            print(f"MongoDB at {server} cannot be reached: {type(exc).__name__}", file=sys.stderr)
             return 2
     for line in report.lines or ["the application declares no indexes"]:
         print(line)

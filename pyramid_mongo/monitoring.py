@@ -71,6 +71,10 @@ class CommandRecorder(monitoring.CommandListener):
     _pending: dict[tuple[int, Any], _Pending] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def __repr__(self) -> str:
+        # Shown in the client's repr, as in pshell's banner: no internals.
+        return "pyramid_mongo.CommandRecorder()"
+
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         commands = current_commands.get()
         if commands is None and not log.isEnabledFor(logging.DEBUG):

@@ -16,7 +16,6 @@ and authSource the server refused.
 from __future__ import annotations
 
 import logging
-
 from typing import Any
 
 from pymongo.errors import ConnectionFailure, OperationFailure

@@ -20,8 +20,7 @@ QUOTED = "pa%23ss%5Bw%5D%3Ard%2F%C3%A9"
 
 def _serve(storage: Path, port: int, *flags: str) -> subprocess.Popen:
     server = subprocess.Popen(
-        [find_executable(), "--port", str(port), "--storage-path", str(storage), *flags]
-        + ["--log-level", "WARNING"],
+        [find_executable(), "--port", str(port), "--storage-path", str(storage), *flags],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -66,7 +65,9 @@ def test_the_right_password_connects_and_no_toolbar_page_shows_it(build_app, aut
     page = app.get("/count")
     assert page.text == "2"
     request_id = re.search(r"/_debug_toolbar/([0-9a-f]+)", page.text + str(page.headers))
-    toolbar = app.get(f"/_debug_toolbar/{request_id.group(1)}" if request_id else "/_debug_toolbar/")
+    toolbar = app.get(
+        f"/_debug_toolbar/{request_id.group(1)}" if request_id else "/_debug_toolbar/"
+    )
     pages = [toolbar.text]
     for link in set(re.findall(r'href="(/_debug_toolbar/[^"#]+)"', toolbar.text)):
         response = app.get(link, expect_errors=True)
@@ -89,5 +90,3 @@ def test_a_wrong_password_is_the_same_503_every_time(build_app, auth_port, caplo
     assert "user 'app'" in refusals[0] and "authSource 'admin'" in refusals[0]
     for form in (PASSWORD, QUOTED, "wrong-"):
         assert form not in caplog.text
-
-

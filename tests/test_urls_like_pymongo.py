@@ -122,7 +122,11 @@ def described(client: MongoClient) -> dict:
         "timeouts": (pool.connect_timeout, pool.socket_timeout, pool.wait_queue_timeout),
         "tls": None
         if ssl_context is None
-        else (ssl_context.verify_mode, ssl_context.check_hostname, pool.tls_allow_invalid_hostnames),
+        else (
+            ssl_context.verify_mode,
+            ssl_context.check_hostname,
+            pool.tls_allow_invalid_hostnames,
+        ),
         "other": (
             options.heartbeat_frequency,
             options.local_threshold_ms,
@@ -274,7 +278,9 @@ class TestIniValuesConvertedAsPyMongoDoes:
 class TestTheEnvironmentIsTheDeploymentsWord:
     def test_its_options_win_over_the_ini(self, clean_env, caplog):
         caplog.set_level(logging.INFO, logger="pyramid_mongo")
-        clean_env.setenv("MONGODB_URL", "mongodb://db.example.com/shop?serverSelectionTimeoutMS=500")
+        clean_env.setenv(
+            "MONGODB_URL", "mongodb://db.example.com/shop?serverSelectionTimeoutMS=500"
+        )
         app = build(**{"mongodb.embedded": "true", "mongodb.serverSelectionTimeoutMS": "3000"})
         assert get_client(app.registry).options.server_selection_timeout == 0.5
         assert "MONGODB_URL: its serverSelectionTimeoutMS wins" in caplog.text
@@ -355,9 +361,11 @@ def test_an_ini_with_the_password_in_a_key_keeps_it_out_of_the_settings(clean_en
 def ca_file(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tls")
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
-        + ["-subj", "/CN=localhost", "-keyout", str(folder / "key.pem")]
-        + ["-out", str(folder / "cert.pem")],
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-subj", "/CN=localhost", "-keyout", str(folder / "key.pem")),
+            *("-out", str(folder / "cert.pem")),
+        ],
         check=True,
         capture_output=True,
     )

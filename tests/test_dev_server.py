@@ -1,0 +1,251 @@
+"""One development server per data folder, shared by pserve, pshell and scripts;
+never someone else's; never orphaned; honest when it fails."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from pyramid.config import Configurator
+from pyramid.exceptions import ConfigurationError
+
+from pyramid_mongo import EMBEDDED_SERVER_KEY, get_connection
+from pyramid_mongo.embedded import DISCOVERY_FILE, find_executable, free_port
+from tests.serving import Served, processes_using, wait_until
+
+BIN = Path(sys.executable).parent
+INI = """\
+[app:main]
+use = egg:pyramid_mongo#demo
+mongodb.embedded = true
+mongodb.embedded_path = %(here)s/var/mongodb
+mongodb.db_name = shared_test
+mongodb.create_indexes = true
+
+[pshell]
+setup = pyramid_mongo.pshell.setup
+
+[server:main]
+use = egg:waitress#main
+listen = 127.0.0.1:{port}
+
+[loggers]
+keys = root, pyramid_mongo
+
+[handlers]
+keys = console
+
+[formatters]
+keys = generic
+
+[logger_root]
+level = INFO
+handlers = console
+
+[logger_pyramid_mongo]
+level = DEBUG
+handlers =
+qualname = pyramid_mongo
+
+[handler_console]
+class = StreamHandler
+args = (sys.stderr,)
+formatter = generic
+
+[formatter_generic]
+format = %(levelname)s [%(name)s] %(message)s
+"""
+
+
+COUNT_HITS = "print('HITS', db.page_hits.count_documents({}))\n"
+
+
+@pytest.fixture
+def ini(tmp_path: Path) -> Path:
+    path = tmp_path / "development.ini"
+    path.write_text(INI.format(port=free_port()))
+    return path
+
+
+def servers_of(folder: Path) -> list[str]:
+    return [p for p in processes_using(folder) if "secantusd" in p and "_watchdog" not in p]
+
+
+def pid_of(pattern: str, folder: Path) -> int:
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with_args = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        if str(folder) in with_args and pattern in with_args:
+            return int(cmdline.parent.name)
+    raise AssertionError(f"no {pattern} process for {folder}")
+
+
+def run(*command: str, stdin: str = "", timeout: float = 60) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "MONGODB_URL"}
+    return subprocess.run(
+        command, input=stdin, capture_output=True, text=True, timeout=timeout, env=env
+    )
+
+
+def include(**settings):
+    with Configurator(
+        settings={"mongodb.embedded": "true", "mongodb.db_name": "x", **settings}
+    ) as c:
+        c.include("pyramid_mongo")
+        return c.make_wsgi_app()
+
+
+def test_pserve_pshell_and_the_index_tool_share_one_server(ini):
+    folder = ini.parent / "var" / "mongodb"
+    served = Served(ini)
+    try:
+        assert served.hits() == 1
+        assert served.hits() == 2
+        started = time.monotonic()
+        shell = run(
+            str(BIN / "pshell"),
+            "-p",
+            "python",
+            str(ini),
+            stdin=COUNT_HITS,
+        )
+        assert "HITS 2" in shell.stdout, shell.stdout + shell.stderr
+        indexes = run(str(BIN / "pyramid-mongo-indexes"), str(ini))
+        assert indexes.returncode == 0, indexes.stdout + indexes.stderr
+        assert time.monotonic() - started < 30
+        assert "uses the SecantusDB development server of process" in shell.stderr
+        assert len(servers_of(folder)) == 1
+        assert served.hits() == 3
+        # The shell is quiet: a plain client in the banner, no command log.
+        assert "CommandRecorder(_pending" not in shell.stdout
+        assert "aggregate shared_test.page_hits" not in shell.stderr
+    finally:
+        served.stop()
+    wait_until(lambda: not servers_of(folder), what="the server to stop with its owner")
+    # The next process takes over, with the data.
+    shell = run(
+        str(BIN / "pshell"),
+        "-p",
+        "python",
+        str(ini),
+        stdin="print('HITS', db.page_hits.count_documents({}))\n",
+    )
+    assert "HITS 3" in shell.stdout, shell.stdout + shell.stderr
+    wait_until(lambda: not servers_of(folder), what="pshell's own server to stop")
+
+
+@pytest.mark.parametrize("victim", ["app", "watchdog", "reload monitor"])
+def test_no_server_outlives_a_sigkill(ini, victim):
+    folder = ini.parent / "var" / "mongodb"
+    served = Served(ini, "--reload") if victim == "reload monitor" else Served(ini)
+    try:
+        assert served.hits() == 1
+        if victim == "watchdog":
+            pid = pid_of("pyramid_mongo._watchdog", folder)
+        else:
+            pid = served.process.pid
+        os.kill(pid, signal.SIGKILL)
+        wait_until(lambda: not servers_of(folder), timeout=10, what="the server to stop")
+    finally:
+        served.stop()
+    # The folder is free again: a new owner starts at once (on another HTTP
+    # port: hupper's orphaned worker may take a while to let go of its own).
+    ini.write_text(INI.format(port=free_port()))
+    again = Served(ini)
+    try:
+        assert again.hits() == 2
+    finally:
+        again.stop()
+
+
+def test_a_port_another_process_listens_on_is_refused(tmp_path, clean_env):
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        started = time.monotonic()
+        with pytest.raises(ConfigurationError) as info:
+            include(**{"mongodb.embedded_path": str(tmp_path), "mongodb.embedded_port": str(port)})
+    assert str(info.value).startswith("mongodb.embedded_port: ")
+    assert str(port) in str(info.value)
+    assert time.monotonic() - started < 10
+
+
+def test_a_port_another_mongodb_answers_on_is_refused(tmp_path, clean_env, mongodb_url):
+    if "127.0.0.1" not in mongodb_url and "localhost" not in mongodb_url:
+        pytest.skip("the tests' server is not on this machine")
+    port = mongodb_url.rsplit(":", 1)[1].strip("/")
+    with pytest.raises(ConfigurationError) as info:
+        include(**{"mongodb.embedded_path": str(tmp_path), "mongodb.embedded_port": port})
+    assert str(info.value).startswith(f"mongodb.embedded_port: port {port}")
+
+
+def test_a_stale_discovery_file_is_not_obeyed(tmp_path, clean_env, mongodb_url):
+    """Left by a process that died: its port now answers for another server."""
+    port = int(mongodb_url.rsplit(":", 1)[1].strip("/"))
+    (tmp_path / DISCOVERY_FILE).write_text(json.dumps({"port": port, "server_pid": 1}))
+    app = include(**{"mongodb.embedded_path": str(tmp_path)})
+
+    connection = get_connection(app.registry)
+    try:
+        assert f":{port}/" not in connection.url
+        found = json.loads((tmp_path / DISCOVERY_FILE).read_text())
+        assert found["port"] != port and found["owner_pid"] == os.getpid()
+        connection.client.admin.command("ping")
+    finally:
+        connection.close()
+        app.registry[EMBEDDED_SERVER_KEY].stop()
+    assert not servers_of(tmp_path)
+    assert not (tmp_path / DISCOVERY_FILE).exists()
+
+
+def test_a_server_that_exits_at_start_is_reported_with_its_own_words(tmp_path, clean_env):
+    """Another secantusd-py, not ours, holds the folder's WiredTiger files."""
+    port = free_port()
+    stranger = subprocess.Popen(
+        [find_executable(), "--port", str(port), "--storage-path", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until(lambda: (tmp_path / "WiredTiger.lock").exists(), what="the stranger")
+        time.sleep(1)
+        with pytest.raises(ConfigurationError) as info:
+            include(**{"mongodb.embedded_path": str(tmp_path)})
+    finally:
+        stranger.terminate()
+        stranger.wait(30)
+    message = str(info.value)
+    assert message.startswith("mongodb.embedded: secantusd-py on port")
+    assert "exited with status" in message
+    assert "status -6" not in message and "_enter_buffered_busy" not in message
+    assert len(message.splitlines()) > 1, message  # its last lines
+
+
+def test_the_index_tool_names_the_server_it_could_not_reach(tmp_path):
+    ini = tmp_path / "production.ini"
+    port = free_port()
+    ini.write_text(
+        "[app:main]\nuse = egg:pyramid_mongo#demo\n"
+        f"mongodb.url = mongodb://ops:hunter2-secret@127.0.0.1:{port}/shop\n"
+        "mongodb.serverSelectionTimeoutMS = 300\n"
+    )
+    result = run(str(BIN / "pyramid-mongo-indexes"), str(ini))
+    assert result.returncode == 2
+    assert f"mongodb://ops:***@127.0.0.1:{port}/shop" in result.stderr
+    assert "hunter2" not in result.stderr + result.stdout
+
+
+def test_start_up_index_creation_leaves_no_connection_in_the_parent(make_app, mongodb_client):
+    def current() -> int:
+        return mongodb_client.admin.command("serverStatus")["connections"]["current"]
+
+    before = current()
+    app = make_app(**{"mongodb.create_indexes": "true"})
+
+    assert get_connection(app.registry)._client is None
+    wait_until(lambda: current() <= before, timeout=10, what="the connections to close")
