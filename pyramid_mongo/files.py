@@ -11,14 +11,18 @@ from __future__ import annotations
 import logging
 import mimetypes
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 from gridfs import GridFSBucket, GridOut, NoFile
 from pymongo.errors import PyMongoError
 from pyramid.httpexceptions import HTTPBadRequest, HTTPNotFound, HTTPRequestEntityTooLarge
 from pyramid.request import Request
 from pyramid.response import Response
+
+from .conditional import evaluate, http_date
 
 log = logging.getLogger(__name__)
 
@@ -34,26 +38,39 @@ def request_fs(request: Request) -> GridFSBucket:
 
 
 class GridOutBody:
-    """A response body read from a GridFS file as the server sends it."""
+    """A response body read from a GridFS file as the server sends it.
 
-    def __init__(self, grid_out: GridOut) -> None:
+    The first chunk is read before the view returns, so a database that is
+    down then gives the outage page (503) instead of a failure inside the WSGI
+    server, which could only answer 500. A failure later, with the headers
+    sent, can only end the connection: it is logged in one line, and the body
+    ends short of its Content-Length, which makes the server close it.
+    """
+
+    def __init__(self, grid_out: GridOut, start: int, stop: int) -> None:
         self.grid_out = grid_out
+        self.remaining = stop - start
+        grid_out.seek(start)
+        self.first = self._read()
+
+    def _read(self) -> bytes:
+        chunk = self.grid_out.read(min(READ_SIZE, self.remaining)) if self.remaining > 0 else b""
+        self.remaining -= len(chunk)
+        return chunk
 
     def __iter__(self) -> Iterator[bytes]:
-        return self.app_iter_range(0, None)
-
-    def app_iter_range(self, start: int | None, stop: int | None) -> Iterator[bytes]:
-        """WebOb serves byte ranges (206) through this, seeking instead of reading."""
-        start = start or 0
-        stop = self.grid_out.length if stop is None else min(stop, self.grid_out.length)
-        self.grid_out.seek(start)
-        remaining = stop - start
-        while remaining > 0:
-            chunk = self.grid_out.read(min(READ_SIZE, remaining))
-            if not chunk:
-                break
-            remaining -= len(chunk)
+        chunk = self.first
+        while chunk:
             yield chunk
+            try:
+                chunk = self._read()
+            except PyMongoError as exc:
+                log.error(
+                    "GridFS file %s: reading stopped after the response began (%s)",
+                    self.grid_out._id,
+                    type(exc).__name__,
+                )
+                return
 
     def close(self) -> None:
         self.grid_out.close()
@@ -67,13 +84,17 @@ def file_response(
     revision: int = -1,
     cache_max_age: int = 3600,
     content_type: str | None = None,
-    attachment: bool = False,
+    attachment: bool | None = None,
 ) -> Response:
     """A response serving a GridFS file: by name (the latest revision, or
     ``revision`` as GridFS numbers them: 0 the first, -1 the latest) or by id.
 
-    It answers conditional requests (304) and single byte ranges (206, 416),
-    and 404 when there is no such file.
+    It answers preconditions and byte ranges as RFC 9110 says (304, 412, 206,
+    416), and 404 when there is no such file. A stored file is never rendered
+    inline as active content: ``X-Content-Type-Options: nosniff`` always, and
+    a type a browser would render as a document or run (HTML, SVG, XML,
+    JavaScript, ...) is sent as an attachment unless ``attachment=False``
+    asks for inline explicitly.
     """
     if (filename is None) == (file_id is None):
         raise TypeError("file_response needs a filename or a file_id, not both")
@@ -84,26 +105,64 @@ def file_response(
             grid_out = request.fs.open_download_stream_by_name(filename, revision=revision)
     except NoFile:
         raise HTTPNotFound() from None
-    response = Response(conditional_response=True)
-    response.app_iter = GridOutBody(grid_out)
-    response.content_length = grid_out.length
-    response.headers["Content-Type"] = content_type or _content_type(grid_out)
-    response.etag = str(grid_out._id)
-    response.last_modified = grid_out.upload_date
-    response.accept_ranges = "bytes"
+    etag = f'"{grid_out._id}"'
+    outcome = evaluate(request.method, request.headers, etag, grid_out.upload_date, grid_out.length)
+    response = Response(status=outcome.status)
+    response.headers["ETag"] = etag
+    response.headers["Last-Modified"] = http_date(grid_out.upload_date)
+    response.headers["Accept-Ranges"] = "bytes"
+    response.headers["X-Content-Type-Options"] = "nosniff"
     response.cache_expires(cache_max_age)
-    if attachment:
-        response.content_disposition = f'attachment; filename="{_safe_name(grid_out.filename)}"'
+    if outcome.status in (304, 412, 416):
+        grid_out.close()
+        response.app_iter = []
+        if outcome.status == 416:
+            response.headers["Content-Range"] = f"bytes */{grid_out.length}"
+        return response
+    media_type = content_type or _content_type(grid_out)
+    response.headers["Content-Type"] = media_type
+    if attachment or (attachment is None and not inline_safe(media_type)):
+        response.headers["Content-Disposition"] = content_disposition(grid_out.filename)
+    if outcome.status == 206:
+        last = outcome.stop - 1
+        response.headers["Content-Range"] = f"bytes {outcome.start}-{last}/{grid_out.length}"
+    if request.method == "HEAD":
+        grid_out.close()
+        response.app_iter = []
+    else:
+        response.app_iter = GridOutBody(grid_out, outcome.start, outcome.stop)
+    response.content_length = outcome.stop - outcome.start
     return response
+
+
+# Types a browser shows without running anything, even inline: everything
+# else (HTML, SVG, XML, JavaScript, PDF, unknown types) is an attachment.
+_INLINE_SAFE = re.compile(
+    r"^(image/(png|jpeg|gif|webp|avif|bmp|x-icon|vnd\.microsoft\.icon)"
+    r"|audio/[\w.+-]+|video/[\w.+-]+|text/plain|text/csv|application/json)$"
+)
+
+
+def inline_safe(media_type: str) -> bool:
+    return bool(_INLINE_SAFE.match(media_type.split(";")[0].strip().lower()))
+
+
+def content_disposition(name: str | None) -> str:
+    """``attachment`` with an ASCII filename and, for any other name, RFC 6266's
+    ``filename*=UTF-8\'\'...``."""
+    name = name or "download"
+    fallback = "".join(
+        char if " " <= char < "\x7f" and char not in '"\\%' else "_" for char in name
+    )
+    value = f'attachment; filename="{fallback}"'
+    if fallback != name:
+        value += f"; filename*=UTF-8''{quote(name, safe='')}"
+    return value
 
 
 def _content_type(grid_out: GridOut) -> str:
     stored = (grid_out.metadata or {}).get("contentType")
     return stored or _content_type_of(grid_out.filename or "")
-
-
-def _safe_name(name: str | None) -> str:
-    return "".join(char for char in name or "download" if char not in '"\\\r\n')
 
 
 def save_upload(
