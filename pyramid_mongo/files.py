@@ -8,6 +8,7 @@ that needs no read of the content at all.
 
 from __future__ import annotations
 
+import email.message
 import logging
 import mimetypes
 import os
@@ -17,10 +18,11 @@ from typing import Any
 from urllib.parse import quote
 
 from gridfs import GridFSBucket, GridOut, NoFile
-from pymongo.errors import PyMongoError
+from pymongo.errors import ConnectionFailure, PyMongoError
 from pyramid.httpexceptions import HTTPBadRequest, HTTPNotFound, HTTPRequestEntityTooLarge
 from pyramid.request import Request
 from pyramid.response import Response
+from webob.request import DisconnectionError
 
 from .conditional import evaluate, http_date
 
@@ -186,9 +188,7 @@ def save_upload(
         max_size = get_connection(request.registry).settings.max_upload_size
     if request.content_length and request.content_length > max_size + _FORM_OVERHEAD:
         raise HTTPRequestEntityTooLarge(_too_large(max_size))
-    upload = request.POST.get(field)
-    if not hasattr(upload, "file"):
-        raise HTTPBadRequest(f"the form has no file in its field {field!r}")
+    upload = _form_field(request, field)
     name = filename or os.path.basename(upload.filename or "") or "upload"
     stored_metadata = {"contentType": upload.type or _content_type_of(name), **(metadata or {})}
     grid_in = request.fs.open_upload_stream(name, metadata=stored_metadata)
@@ -200,15 +200,59 @@ def save_upload(
                 raise HTTPRequestEntityTooLarge(_too_large(max_size))
             grid_in.write(chunk)
         grid_in.close()
-    except BaseException:
-        try:
-            grid_in.abort()
-        except PyMongoError:
-            log.warning("could not remove the chunks of the failed upload %r", name)
+    except BaseException as exc:
+        # GridFS writes a chunk once it has a whole one: before that there is
+        # nothing to remove, and a database that is down is not asked twice.
+        if size >= grid_in.chunk_size or not isinstance(exc, ConnectionFailure):
+            try:
+                grid_in.abort()
+            except PyMongoError:
+                log.warning("could not remove the chunks of the failed upload %r", name)
         raise
     finally:
         upload.file.close()  # WebOb's temporary file: it is in GridFS now, or refused
     return grid_in._id
+
+
+def _form_field(request: Request, field: str) -> Any:
+    """The form's file field, from a body that is whole and well formed, or 400.
+
+    The multipart parser takes a body cut short as complete, so the body is
+    checked first: all of its Content-Length, and the closing boundary."""
+    boundary = _boundary(request)
+    try:
+        request.make_body_seekable()
+        body = request.body_file_raw
+        body.seek(0, os.SEEK_END)
+        received = body.tell()
+        body.seek(max(received - len(boundary) - 64, 0))
+        tail = body.read()
+        body.seek(0)
+    except (OSError, ValueError, DisconnectionError):
+        raise HTTPBadRequest("the upload was cut short") from None
+    if request.content_length is not None and received < request.content_length:
+        raise HTTPBadRequest("the upload is shorter than its Content-Length")
+    if b"--" + boundary + b"--" not in tail:
+        raise HTTPBadRequest("the upload was cut short before its closing boundary")
+    try:
+        upload = request.POST.get(field)
+    except (ValueError, TypeError, KeyError, IndexError, UnicodeError) as exc:
+        raise HTTPBadRequest(f"the upload cannot be read: {exc}") from None
+    if not hasattr(upload, "file"):
+        raise HTTPBadRequest(f"the form has no file in its field {field!r}")
+    return upload
+
+
+def _boundary(request: Request) -> bytes:
+    header = email.message.Message()
+    header["Content-Type"] = request.headers.get("Content-Type", "")
+    boundary = header.get_param("boundary")
+    if header.get_content_type() != "multipart/form-data" or not isinstance(boundary, str):
+        raise HTTPBadRequest("an upload must be multipart/form-data, with a boundary")
+    try:
+        return boundary.encode("ascii")
+    except UnicodeError:
+        raise HTTPBadRequest("the multipart boundary must be ASCII") from None
 
 
 def _content_type_of(name: str) -> str:

@@ -3,6 +3,7 @@
 
 import datetime as dt
 import email.utils
+import io
 
 import pytest
 from webtest import TestApp
@@ -145,3 +146,97 @@ def test_non_ascii_names_use_rfc_6266(build_app):
     disposition = response.headers["Content-Disposition"]
     assert "filename*=UTF-8''r%C3%A9sum%C3%A9.pdf" in disposition
     assert disposition.encode("latin-1").isascii()
+
+
+def _counts(mongodb_client) -> tuple[int, int]:
+    db = mongodb_client[TEST_DB]
+    return db.fs.files.count_documents({}), db.fs.chunks.count_documents({})
+
+
+def _multipart(content: bytes, boundary: str = "XyZ") -> bytes:
+    return (
+        (
+            f"--{boundary}\r\n"
+            'Content-Disposition: form-data; name="file"; filename="cut.bin"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "content_length"),
+    [
+        (_multipart(b"x" * 1000), "multipart/form-data", None),  # no boundary
+        (_multipart(b"x" * 1000)[:-40], "multipart/form-data; boundary=XyZ", None),  # cut short
+        (_multipart(b"x" * 1000), "multipart/form-data; boundary=XyZ", 5000),  # shorter than said
+        (_multipart(b"x" * 1000), "text/plain", None),
+        (b"garbage", "multipart/form-data; boundary=XyZ", None),
+    ],
+)
+def test_a_malformed_upload_is_400_with_nothing_stored(
+    views_app, mongodb_client, body, content_type, content_length
+):
+    before = _counts(mongodb_client)
+    response = raw_post(views_app, body, content_type, content_length)
+    assert response.status_int == 400, response.text
+    assert _counts(mongodb_client) == before
+
+
+def raw_post(app, body: bytes, content_type: str, content_length: int | None = None):
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "CONTENT_TYPE": content_type,
+        "CONTENT_LENGTH": str(content_length or len(body)),
+        "wsgi.input": io.BytesIO(body),
+    }
+    return app.request("/files", environ=environ, status="*")
+
+
+def test_a_well_formed_raw_upload_is_stored(views_app, mongodb_client):
+    body = _multipart(b"x" * 1000)
+    response = raw_post(views_app, body, "multipart/form-data; boundary=XyZ")
+    assert response.status_int == 201, response.text
+    assert _counts(mongodb_client) == (1, 1)
+
+
+def test_an_outage_after_the_view_returns_is_503_not_500(build_app, mongodb_url):
+    """The database goes away between the file's metadata and its first chunk."""
+    from pyramid_mongo.embedded import EmbeddedServer
+
+    server = EmbeddedServer(":memory:")
+    server.start()
+    try:
+        app = TestApp(
+            build_app(**{"mongodb.url": server.url, "mongodb.serverSelectionTimeoutMS": "500"})
+        )
+        app.post("/files", upload_files=[("file", "data.bin", CONTENT)], status=201)
+        from pyramid_mongo.files import GridOutBody
+
+        original = GridOutBody.__init__
+
+        def stop_first(self, *args):
+            server.stop()
+            original(self, *args)
+
+        GridOutBody.__init__ = stop_first
+        try:
+            response = app.get("/files/data.bin", status="*")
+        finally:
+            GridOutBody.__init__ = original
+        assert response.status_int == 503
+    finally:
+        server.stop()
+
+
+def test_an_upload_during_an_outage_is_503_within_the_timeout(build_app):
+    import time
+
+    from pyramid_mongo.embedded import free_port
+
+    url = f"mongodb://127.0.0.1:{free_port()}/"
+    app = TestApp(build_app(**{"mongodb.url": url, "mongodb.serverSelectionTimeoutMS": "700"}))
+    started = time.monotonic()
+    app.post("/files", upload_files=[("file", "a.bin", b"x" * 100)], status=503)
+    assert time.monotonic() - started < 1.4  # one selection timeout, not two
