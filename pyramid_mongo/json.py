@@ -18,8 +18,22 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from bson import Binary, Decimal128, ObjectId
+import bson
+from bson import (
+    Binary,
+    Code,
+    DatetimeMS,
+    DBRef,
+    Decimal128,
+    MaxKey,
+    MinKey,
+    ObjectId,
+    Regex,
+    Timestamp,
+    json_util,
+)
 from bson.json_util import RELAXED_JSON_OPTIONS, dumps
+from bson.raw_bson import RawBSONDocument
 from pyramid.exceptions import ConfigurationError
 from pyramid.interfaces import IRendererFactory
 from pyramid.renderers import JSON, json_renderer_factory
@@ -27,8 +41,24 @@ from pyramid.renderers import JSON, json_renderer_factory
 
 def _iso_utc(value: dt.datetime, request: Any) -> str:
     # PyMongo reads naive datetimes (tz_aware off) that are UTC all the same.
-    aware = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    try:
+        aware = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    except OverflowError:  # at the ends of the range, in a zone of its own
+        return value.isoformat()
     return aware.isoformat().replace("+00:00", "Z")
+
+
+def _datetime_ms(value: DatetimeMS, request: Any) -> Any:
+    """DATETIME_AUTO gives these for dates Python cannot hold: Extended JSON then."""
+    try:
+        return _iso_utc(value.as_datetime(), request)
+    except (OverflowError, ValueError, OSError):
+        return _extended(value, request)
+
+
+def _extended(value: Any, request: Any) -> Any:
+    """A value with no plain JSON form: its relaxed Extended JSON document."""
+    return json_util.default(value, RELAXED_JSON_OPTIONS)
 
 
 def _binary(value: bytes, request: Any) -> str:
@@ -41,10 +71,13 @@ def _binary(value: bytes, request: Any) -> str:
 BSON_ADAPTERS: list[tuple[type, Callable[[Any, Any], Any]]] = [
     (ObjectId, lambda value, request: str(value)),
     (dt.datetime, _iso_utc),
-    (Decimal128, lambda value, request: str(value.to_decimal())),
+    (Decimal128, lambda value, request: str(value)),
     (uuid.UUID, lambda value, request: str(value)),
     (Binary, _binary),
     (bytes, _binary),
+    (DatetimeMS, _datetime_ms),
+    (RawBSONDocument, lambda value, request: bson.decode(value.raw)),
+    *((type_, _extended) for type_ in (Regex, MinKey, MaxKey, Timestamp, DBRef, Code)),
 ]
 
 
@@ -90,4 +123,20 @@ class ExtendedJSON:
             and request.response.content_type == request.response.default_content_type
         ):
             request.response.content_type = "application/json"
-        return dumps(value, json_options=RELAXED_JSON_OPTIONS)
+        return dumps(value, json_options=_json_options(request))
+
+
+def _json_options(request: Any) -> Any:
+    """Relaxed mode, reading values as the application's client does (a UUID
+    with mongodb.uuidRepresentation = standard, dates in its tzinfo)."""
+    if request is None:
+        return RELAXED_JSON_OPTIONS
+    from .request import get_connection
+
+    codec = get_connection(request.registry).client.codec_options
+    return RELAXED_JSON_OPTIONS.with_options(
+        uuid_representation=codec.uuid_representation,
+        tz_aware=codec.tz_aware,
+        tzinfo=codec.tzinfo,
+        datetime_conversion=codec.datetime_conversion,
+    )
