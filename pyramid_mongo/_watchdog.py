@@ -59,8 +59,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.lock_fd is not None:
         os.close(args.lock_fd)
     _say(f"pid {server.pid}")
-    last_lines = _watch(server, stopping)
-    exited_alone = server.poll() is not None
+    last_lines, exited_alone = _watch(server, stopping)
+    if exited_alone:  # let it finish exiting, for its own status
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            server.wait(STOP_TIMEOUT)
     _stop(server)
     if args.discovery:
         _forget(args.discovery, server.pid)
@@ -72,12 +74,16 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
 
 
-def _watch(server: subprocess.Popen[bytes], stopping: list[int]) -> collections.deque[str]:
-    """Forward the server's output until the application or the server ends."""
+def _watch(
+    server: subprocess.Popen[bytes], stopping: list[int]
+) -> tuple[collections.deque[str], bool]:
+    """Forward the server's output until the application or the server ends;
+    say whether the server ended on its own (its output closed first)."""
     assert server.stdout is not None
     output = server.stdout.fileno()
     last_lines: collections.deque[str] = collections.deque(maxlen=LAST_LINES)
     pending = b""
+    exited_alone = False
     while not stopping:
         try:
             readable, _, _ = select.select([0, output], [], [], 0.5)
@@ -88,14 +94,15 @@ def _watch(server: subprocess.Popen[bytes], stopping: list[int]) -> collections.
         if output in readable:
             data = os.read(output, 65536)
             if not data:
-                break  # the server has gone
+                exited_alone = True  # the server is ending: _stop reaps it
+                break
             with contextlib.suppress(OSError):
                 os.write(2, data)
             *complete, pending = (pending + data).split(b"\n")
             last_lines.extend(line.decode(errors="replace").rstrip() for line in complete)
     if pending:
         last_lines.append(pending.decode(errors="replace").rstrip())
-    return last_lines
+    return last_lines, exited_alone
 
 
 def _stop(server: subprocess.Popen[bytes]) -> None:

@@ -11,6 +11,49 @@ from pathlib import Path
 
 PSERVE = str(Path(sys.executable).with_name("pserve"))
 
+# A development.ini on the development server, as a generated project has one.
+INI = """\
+[app:main]
+use = egg:pyramid_mongo#demo
+mongodb.embedded = true
+mongodb.embedded_path = %(here)s/var/mongodb
+mongodb.db_name = shared_test
+mongodb.create_indexes = true
+
+[pshell]
+setup = pyramid_mongo.pshell.setup
+
+[server:main]
+use = egg:waitress#main
+listen = 127.0.0.1:{port}
+
+[loggers]
+keys = root, pyramid_mongo
+
+[handlers]
+keys = console
+
+[formatters]
+keys = generic
+
+[logger_root]
+level = INFO
+handlers = console
+
+[logger_pyramid_mongo]
+level = DEBUG
+handlers =
+qualname = pyramid_mongo
+
+[handler_console]
+class = StreamHandler
+args = (sys.stderr,)
+formatter = generic
+
+[formatter_generic]
+format = %(levelname)s [%(name)s] %(message)s
+"""
+
 
 def processes_using(path: Path) -> list[str]:
     """Command lines of the running processes that name path."""

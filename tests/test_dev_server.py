@@ -11,55 +11,15 @@ import time
 from pathlib import Path
 
 import pytest
+from pymongo import MongoClient
 from pyramid.config import Configurator
 from pyramid.exceptions import ConfigurationError
 
 from pyramid_mongo import EMBEDDED_SERVER_KEY, get_connection
 from pyramid_mongo.embedded import DISCOVERY_FILE, find_executable, free_port
-from tests.serving import Served, processes_using, wait_until
+from tests.serving import INI, Served, processes_using, wait_until
 
 BIN = Path(sys.executable).parent
-INI = """\
-[app:main]
-use = egg:pyramid_mongo#demo
-mongodb.embedded = true
-mongodb.embedded_path = %(here)s/var/mongodb
-mongodb.db_name = shared_test
-mongodb.create_indexes = true
-
-[pshell]
-setup = pyramid_mongo.pshell.setup
-
-[server:main]
-use = egg:waitress#main
-listen = 127.0.0.1:{port}
-
-[loggers]
-keys = root, pyramid_mongo
-
-[handlers]
-keys = console
-
-[formatters]
-keys = generic
-
-[logger_root]
-level = INFO
-handlers = console
-
-[logger_pyramid_mongo]
-level = DEBUG
-handlers =
-qualname = pyramid_mongo
-
-[handler_console]
-class = StreamHandler
-args = (sys.stderr,)
-formatter = generic
-
-[formatter_generic]
-format = %(levelname)s [%(name)s] %(message)s
-"""
 
 
 COUNT_HITS = "print('HITS', db.page_hits.count_documents({}))\n"
@@ -240,12 +200,15 @@ def test_the_index_tool_names_the_server_it_could_not_reach(tmp_path):
     assert "hunter2" not in result.stderr + result.stdout
 
 
-def test_start_up_index_creation_leaves_no_connection_in_the_parent(make_app, mongodb_client):
-    def current() -> int:
-        return mongodb_client.admin.command("serverStatus")["connections"]["current"]
+def test_start_up_index_creation_leaves_no_connection_in_the_parent(make_app):
+    """As under gunicorn --preload: the parent closes the client it used."""
+    clients = []
 
-    before = current()
-    app = make_app(**{"mongodb.create_indexes": "true"})
+    def recording(url, **options):
+        client = MongoClient(url, **options)
+        clients.append(client)
+        return client
 
+    app = make_app(**{"mongodb.create_indexes": "true", "mongodb.client_factory": recording})
     assert get_connection(app.registry)._client is None
-    wait_until(lambda: current() <= before, timeout=10, what="the connections to close")
+    assert clients and all(client._closed for client in clients)

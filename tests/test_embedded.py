@@ -10,40 +10,7 @@ import pytest
 from pyramid.exceptions import ConfigurationError
 
 from pyramid_mongo.embedded import free_port
-from tests.serving import Served, processes_using, wait_until
-
-INI = """\
-[app:main]
-use = egg:pyramid_mongo#demo
-mongodb.embedded = true
-mongodb.embedded_path = %(here)s/var/mongodb
-mongodb.db_name = embedded_test
-
-[server:main]
-use = egg:waitress#main
-listen = 127.0.0.1:{port}
-
-[loggers]
-keys = root
-
-[handlers]
-keys = console
-
-[formatters]
-keys = generic
-
-[logger_root]
-level = INFO
-handlers = console
-
-[handler_console]
-class = StreamHandler
-args = (sys.stderr,)
-formatter = generic
-
-[formatter_generic]
-format = %(levelname)s [%(name)s] %(message)s
-"""
+from tests.serving import INI, Served, processes_using, wait_until
 
 
 @pytest.fixture
