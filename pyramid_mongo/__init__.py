@@ -19,6 +19,7 @@ from pyramid.registry import Registry
 from . import monitoring
 from .connection import MongoConnection
 from .embedded import EmbeddedServer, EmbeddedServerError, PortInUse
+from .errors import error_response, json_body
 from .files import file_response, save_upload
 from .health import add_health_view
 from .indexes import add_index_directives
@@ -32,12 +33,14 @@ from .settings import EMBEDDED_PORT, PREFIX, MongoSettings, hide_secrets, parse_
 __version__ = "1.0.0.dev0"
 __all__ = [
     "add_bson_adapters",
+    "error_response",
     "file_response",
     "find_one_or_404",
     "get_client",
     "get_connection",
     "get_db",
     "includeme",
+    "json_body",
     "save_upload",
 ]
 
@@ -104,6 +107,7 @@ def includeme(config: Configurator) -> None:
     )
     add_request_methods(config)
     config.include(".outage")
+    config.include(".errors")
     config.add_route_predicate("objectid", ObjectIdPredicate)
     config.add_directive("add_bson_adapters", add_bson_adapters_directive)
     config.add_renderer("extended_json", ExtendedJSON)

@@ -20,8 +20,10 @@ from typing import Any
 
 from pymongo.errors import ConnectionFailure, OperationFailure
 from pyramid.config import Configurator
-from pyramid.httpexceptions import HTTPServiceUnavailable
+from pyramid.httpexceptions import HTTPException, HTTPServiceUnavailable
 from pyramid.request import Request
+
+from .errors import error_response
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +34,16 @@ MESSAGE = "The database is unavailable at the moment. Please try again shortly."
 AUTHENTICATION_FAILED = 18
 
 
-def database_unavailable(exc: Exception, request: Request) -> HTTPServiceUnavailable:
+def database_unavailable(exc: Exception, request: Request) -> HTTPException:
     """An HTML page, or JSON for a client that prefers JSON to HTML."""
+    note_outage(exc, request)
+    return error_response(
+        request, HTTPServiceUnavailable, MESSAGE, **{"Retry-After": str(RETRY_AFTER_SECONDS)}
+    )
+
+
+def note_outage(exc: Exception, request: Request) -> None:
+    """The log line of an outage; an application's own outage page calls it too."""
     log.warning(
         "MongoDB unavailable during %s %s: %s", request.method, request.path, type(exc).__name__
     )
@@ -41,13 +51,6 @@ def database_unavailable(exc: Exception, request: Request) -> HTTPServiceUnavail
         from .request import get_connection
 
         get_connection(request.registry).report_refused_credentials()
-    offers = request.accept.acceptable_offers(["text/html", "application/json"])
-    body_type = offers[0][0] if offers else "text/html"
-    response = HTTPServiceUnavailable(
-        detail=MESSAGE, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
-    )
-    response.prepare({**request.environ, "HTTP_ACCEPT": body_type})
-    return response
 
 
 def refused_credentials(exc: BaseException) -> bool:

@@ -2,6 +2,8 @@
 
 from datetime import datetime
 
+import pytest
+
 
 def test_the_home_page_records_each_hit_and_shows_the_count(testapp, mongodb_db):
     first = testapp.get("/", status=200)
@@ -54,3 +56,57 @@ def test_the_files_page_uploads_and_serves_files(testapp):
 
 def test_the_health_view(testapp):
     assert testapp.get("/healthz").json["status"] == "ok"
+
+
+JSON = {"Accept": "application/json"}
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ("[" * 200 + "]" * 200, 400),  # deeper than MongoDB's 100 levels
+        ("[" * 100_000 + "]" * 100_000, 400),  # deeper than Python's recursion limit
+        ('{"name": "\\ud800"}', 400),  # a lone surrogate is not text
+        ('{"name": "caf\\u00e9"}', 201),
+        (b'{"name": "\xff"}', 400),  # not UTF-8
+    ],
+)
+def test_bad_json_input_is_a_4xx_in_json(testapp, body, status):
+    response = testapp.post(
+        "/items", body, content_type="application/json", headers=JSON, status="*"
+    )
+    assert response.status_int == status, response.text
+    if status == 400:
+        assert response.content_type == "application/json"
+        assert response.json["code"] == "400 Bad Request"
+
+
+def test_a_document_over_mongodbs_limit_is_413(testapp):
+    response = testapp.post_json("/items", {"name": "x" * (17 << 20)}, headers=JSON, status="*")
+    assert response.status_int == 413
+    assert response.json["code"] == "413 Request Entity Too Large"
+
+
+def test_api_errors_answer_json_clients_in_json(testapp):
+    for path in ("/items/6b02c5fcccb4b1a794cb7b9f", "/items/not-an-id", "/nowhere"):
+        response = testapp.get(path, headers=JSON, status=404)
+        assert response.content_type == "application/json"
+        assert response.json["message"] == "There is nothing at this address."
+    item = testapp.post_json("/items", {"name": "lamp"}, status=201).json["_id"]
+    refused = testapp.delete(f"/items/{item}", headers=JSON, status=405)
+    assert refused.headers["Allow"] == "GET, HEAD" and refused.json["code"].startswith("405")
+    assert testapp.get(f"/items/{item}").json["name"] == "lamp"  # still there
+    testapp.put("/items", headers=JSON, status=405)
+
+
+def test_error_pages_look_like_the_demo_and_say_it_once(testapp, outage_testapp):
+    page = testapp.get("/nowhere", headers={"Accept": "text/html"}, status=404)
+    assert "pyramid_mongo demo" in page.text and "Not found" in page.text
+    down = outage_testapp.get("/", headers={"Accept": "text/html"}, status=503)
+    assert "pyramid_mongo demo" in down.text
+    assert down.text.count("database is unavailable") == 1
+    assert "currently unavailable" not in down.text
+    as_json = outage_testapp.get("/hits.json", headers=JSON, status=503).json
+    assert (
+        as_json["message"] == "The database is unavailable at the moment. Please try again shortly."
+    )

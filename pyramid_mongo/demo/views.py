@@ -1,11 +1,18 @@
 from datetime import UTC, datetime
 
-from pymongo.errors import DuplicateKeyError
-from pyramid.httpexceptions import HTTPBadRequest, HTTPConflict, HTTPSeeOther
+from pymongo.errors import ConnectionFailure, DuplicateKeyError
+from pyramid.httpexceptions import (
+    HTTPBadRequest,
+    HTTPConflict,
+    HTTPMethodNotAllowed,
+    HTTPNotFound,
+    HTTPSeeOther,
+)
 from pyramid.request import Request
-from pyramid.view import view_config
+from pyramid.view import exception_view_config, notfound_view_config, view_config
 
-from pyramid_mongo import file_response, save_upload
+from pyramid_mongo import error_response, file_response, json_body, save_upload
+from pyramid_mongo.outage import MESSAGE, RETRY_AFTER_SECONDS, note_outage
 
 
 @view_config(route_name="home", renderer="templates/home.jinja2")
@@ -29,27 +36,54 @@ def list_items(request: Request) -> dict:
 
 @view_config(route_name="items", request_method="POST", renderer="json")
 def create_item(request: Request) -> dict:
-    try:
-        body = request.json_body
-    except ValueError:
-        raise HTTPBadRequest(json_body={"error": "the body must be JSON"}) from None
+    body = json_body(request)  # 400 for a body that is not JSON MongoDB can store
     name = body.get("name") if isinstance(body, dict) else None
     if not isinstance(name, str) or not name.strip():
-        raise HTTPBadRequest(json_body={"error": "'name' must be a non-empty string"})
+        raise error_response(request, HTTPBadRequest, "'name' must be a non-empty string.")
     item = {"name": name.strip(), "created": datetime.now(UTC)}
     try:
         request.db.items.insert_one(item)
     except DuplicateKeyError:
-        raise HTTPConflict(json_body={"error": f"an item named {name!r} exists"}) from None
+        raise error_response(request, HTTPConflict, f"An item named {name!r} exists.") from None
     request.response.status = 201
     request.response.location = request.route_url("item", id=item["_id"])
     return item
 
 
-@view_config(route_name="item", renderer="json")
+@view_config(route_name="item", request_method="GET", renderer="json")
 def show_item(request: Request) -> dict:
     """/items/<not an ObjectId> finds no route: 404, never 500."""
     return request.db.items.find_one_or_404({"_id": request.matchdict["id"]})
+
+
+@view_config(route_name="item")
+@view_config(route_name="items")
+def method_not_allowed(request: Request) -> HTTPMethodNotAllowed:
+    """Any other method on an API route: 405, saying which ones it takes."""
+    allowed = "GET, HEAD" if request.matched_route.name == "item" else "GET, HEAD, POST"
+    message = f"{request.method} is not allowed here."
+    return error_response(request, HTTPMethodNotAllowed, message, Allow=allowed)
+
+
+@notfound_view_config(accept="text/html", renderer="templates/404.jinja2")
+def not_found_page(request: Request) -> dict:
+    request.response.status = 404
+    return {}
+
+
+@notfound_view_config()
+def not_found(request: Request) -> HTTPNotFound:
+    """JSON clients (the items API) get JSON; pages get the page above."""
+    return error_response(request, HTTPNotFound, "There is nothing at this address.")
+
+
+@exception_view_config(ConnectionFailure, accept="text/html", renderer="templates/503.jinja2")
+def unavailable_page(exc: ConnectionFailure, request: Request) -> dict:
+    """The demo's own outage page; JSON clients get pyramid_mongo's JSON 503."""
+    note_outage(exc, request)
+    request.response.status = 503
+    request.response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return {"message": MESSAGE}
 
 
 @view_config(route_name="files", request_method="GET", renderer="templates/files.jinja2")
