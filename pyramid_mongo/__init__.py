@@ -18,6 +18,7 @@ from pyramid.registry import Registry
 
 from . import monitoring
 from .connection import MongoConnection
+from .counters import increment
 from .embedded import EmbeddedServer, EmbeddedServerError, PortInUse
 from .errors import error_response, json_body
 from .files import file_response, save_upload
@@ -40,6 +41,7 @@ __all__ = [
     "get_connection",
     "get_db",
     "includeme",
+    "increment",
     "json_body",
     "save_upload",
 ]

@@ -16,8 +16,14 @@ def test_the_home_page_records_each_hit_and_shows_the_count(testapp, mongodb_db)
 
 
 def test_the_counter_as_json(testapp, mongodb_db):
-    mongodb_db.page_hits.insert_many([{"url": "x"}, {"url": "y"}])
+    testapp.get("/")
+    testapp.get("/")
     assert testapp.get("/hits.json").json == {"hits": 2}
+
+
+def test_the_count_is_the_counters_not_a_count_of_documents(testapp, mongodb_db):
+    mongodb_db.counters.insert_one({"_id": "page_hits", "value": 999_999})
+    assert 'id="hits">1000000<' in testapp.get("/").text
 
 
 def test_the_demo_answers_503_when_mongodb_is_down(outage_testapp):

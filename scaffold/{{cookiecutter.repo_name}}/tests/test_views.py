@@ -5,7 +5,8 @@ from {{ cookiecutter.repo_name }}.views.notfound import notfound_view
 def test_home_records_the_visit(dummy_request, mongodb_db):
     info = home(dummy_request)
     assert info["hits"] == 1
-    assert info["project"] == "{{ cookiecutter.project_name }}"
+    assert info["latest"][0]["url"] == dummy_request.url
+    assert info["project"] == {{ cookiecutter.project_name | jsonify }}
     assert mongodb_db.page_hits.find_one()["url"] == dummy_request.url
 
 

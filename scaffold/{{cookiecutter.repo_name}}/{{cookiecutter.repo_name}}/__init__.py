@@ -1,5 +1,7 @@
 from pyramid.config import Configurator
 
+PROJECT = {{ cookiecutter.project_name | jsonify }}
+
 
 def main(global_config, **settings):
     """This function returns a Pyramid WSGI application."""
@@ -7,6 +9,8 @@ def main(global_config, **settings):
         config.include("pyramid_{{ cookiecutter.template_language }}")
         config.include("pyramid_mongo")
         config.include(".routes")
+        # The name in every page's header.
+        config.add_request_method(lambda request: PROJECT, "project_name", property=True)
         # Created by `pyramid-mongo-indexes development.ini`, or at start-up
         # with mongodb.create_indexes = true (development.ini does).
         config.add_mongo_index("items", [("name", 1)], unique=True)

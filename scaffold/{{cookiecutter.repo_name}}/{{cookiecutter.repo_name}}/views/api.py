@@ -1,8 +1,12 @@
 from datetime import datetime, timezone
 
 from pymongo.errors import DuplicateKeyError
-from pyramid.httpexceptions import HTTPBadRequest, HTTPConflict
+from pyramid.httpexceptions import HTTPBadRequest, HTTPConflict, HTTPMethodNotAllowed
 from pyramid.view import view_config
+
+from pyramid_mongo import error_response, json_body
+
+ALLOWED = {"api.items": "GET, HEAD, POST", "api.item": "GET, HEAD"}
 
 
 @view_config(route_name="api.items", request_method="GET", renderer="json")
@@ -13,18 +17,15 @@ def list_items(request):
 
 @view_config(route_name="api.items", request_method="POST", renderer="json")
 def create_item(request):
-    try:
-        body = request.json_body
-    except ValueError:
-        raise HTTPBadRequest(json_body={"error": "the body must be JSON"}) from None
+    body = json_body(request)  # 400 for a body that is not JSON MongoDB can store
     name = body.get("name") if isinstance(body, dict) else None
     if not isinstance(name, str) or not name.strip():
-        raise HTTPBadRequest(json_body={"error": "'name' must be a non-empty string"})
+        raise error_response(request, HTTPBadRequest, "'name' must be a non-empty string.")
     item = {"name": name.strip(), "created": datetime.now(timezone.utc)}
     try:
         request.db.items.insert_one(item)
     except DuplicateKeyError:  # the unique index declared in __init__.py
-        raise HTTPConflict(json_body={"error": f"an item named {name!r} exists"}) from None
+        raise error_response(request, HTTPConflict, f"An item named {name!r} exists.") from None
     request.response.status = 201
     request.response.location = request.route_url("api.item", id=item["_id"])
     return item
@@ -34,3 +35,12 @@ def create_item(request):
 def show_item(request):
     """The route's objectid predicate gives an ObjectId, and a malformed id a 404."""
     return request.db.items.find_one_or_404({"_id": request.matchdict["id"]})
+
+
+@view_config(route_name="api.items")
+@view_config(route_name="api.item")
+def method_not_allowed(request):
+    """Any other method on an API route: 405, saying which ones it takes."""
+    allowed = ALLOWED[request.matched_route.name]
+    message = f"{request.method} is not allowed here."
+    return error_response(request, HTTPMethodNotAllowed, message, Allow=allowed)

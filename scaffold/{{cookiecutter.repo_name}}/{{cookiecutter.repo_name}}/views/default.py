@@ -1,7 +1,15 @@
 from datetime import datetime, timezone
 
-from pymongo import ReturnDocument
+from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
+
+from pyramid_mongo import increment
+from pyramid_mongo.counters import current
+from pyramid_mongo.errors import prefers_json
+
+from .. import PROJECT
+
+LATEST = 5  # visits shown on the home page
 
 
 @view_config(
@@ -9,33 +17,39 @@ from pyramid.view import view_config
     renderer="{{ cookiecutter.repo_name }}:templates/home.{{ cookiecutter.__template_extension }}",
 )
 def home(request):
-    """Record this visit, then show how many there have been."""
-    request.db.page_hits.insert_one(
-        {"timestamp": datetime.now(timezone.utc), "url": request.url}
-    )
+    """Record this visit, then show how many there have been.
+
+    The count and the latest visits live in one counter document, updated
+    by one atomic step in the same request (the "fast accounting" pattern;
+    see pyramid_mongo.increment): counting or sorting the page_hits
+    documents would take longer with every visit.
+    """
+    visit = {"timestamp": datetime.now(timezone.utc), "url": request.url}
+    request.db.page_hits.insert_one(dict(visit))
+    latest = {"$push": {"latest": {"$each": [visit], "$slice": -LATEST}}}
+    counter = increment(request.db.counters, "page_hits", also=latest)
     return {
-        "project": "{{ cookiecutter.project_name }}",
-        "hits": request.db.page_hits.count_documents({}),
+        "project": PROJECT,
+        "hits": counter["value"],
+        "clicks": current(request.db.counters, "clicks"),
+        "latest": counter["latest"][::-1],
     }
 
 
 @view_config(route_name="counter", request_method="POST", renderer="json")
 def bump_counter(request):
-    """Add one to a named counter, creating it at 1.
-
-    The server does it in one atomic step: reading the value, adding one in
-    Python and saving it back would lose counts when two requests interleave.
-    """
-    counter = request.db.counters.find_one_and_update(
-        {"_id": request.matchdict["name"]},
-        {"$inc": {"value": 1}},
-        upsert=True,
-        return_document=ReturnDocument.AFTER,
+    """Add one to a named counter; the home page's button sends here."""
+    name = request.matchdict["name"]
+    value = increment(request.db.counters, name)["value"]
+    from_form = request.headers.get("Content-Type", "").startswith(
+        "application/x-www-form-urlencoded"
     )
-    return {"name": counter["_id"], "value": counter["value"]}
+    if from_form and not prefers_json(request):
+        return HTTPSeeOther(request.route_url("home"))  # the button on the home page
+    return {"name": name, "value": value}
 
 
 @view_config(route_name="counter", request_method="GET", renderer="json")
 def show_counter(request):
-    counter = request.db.counters.find_one({"_id": request.matchdict["name"]})
-    return {"name": request.matchdict["name"], "value": counter["value"] if counter else 0}
+    name = request.matchdict["name"]
+    return {"name": name, "value": current(request.db.counters, name)}

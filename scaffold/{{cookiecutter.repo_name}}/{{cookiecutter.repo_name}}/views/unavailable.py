@@ -1,9 +1,7 @@
-import logging
-
 from pymongo.errors import ConnectionFailure
 from pyramid.view import exception_view_config
 
-log = logging.getLogger(__name__)
+from pyramid_mongo.outage import RETRY_AFTER_SECONDS, note_outage
 
 
 @exception_view_config(
@@ -16,7 +14,7 @@ def database_unavailable(exc, request):
 
     Clients that ask for JSON get pyramid_mongo's own JSON answer instead.
     """
-    log.warning("MongoDB unavailable during %s %s: %s", request.method, request.path, type(exc).__name__)
+    note_outage(exc, request)
     request.response.status = 503
-    request.response.headers["Retry-After"] = "30"
+    request.response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return {}
