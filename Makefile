@@ -17,6 +17,7 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/overhead.py
+	$(BIN)/python bench/home_page.py
 
 # Reinstall whenever the package's metadata changes.
 $(VENV)/.installed: setup.cfg pyproject.toml
