@@ -3,17 +3,26 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: serve test lint bench clean
+.PHONY: serve test lint docs matrix bench clean
 
 serve: $(VENV)/.installed
 	$(BIN)/pserve development.ini
 
-test: lint
+test: lint docs
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check pyramid_mongo tests bench
-	$(BIN)/ruff format --check pyramid_mongo tests bench
+	$(BIN)/ruff check pyramid_mongo tests bench docs noxfile.py
+	$(BIN)/ruff format --check pyramid_mongo tests bench docs noxfile.py
+	$(BIN)/mypy pyramid_mongo
+
+# The reference documentation; a warning is an error.
+docs: $(VENV)/.installed
+	$(BIN)/sphinx-build -q -W -b html docs docs/_build/html
+
+# The oldest Python with the oldest PyMongo, and the newest with the newest.
+matrix: $(VENV)/.installed
+	$(BIN)/nox
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/overhead.py
@@ -27,4 +36,4 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	touch $@
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache .nox docs/_build

@@ -58,7 +58,7 @@ def get_client(registry: Registry) -> Any:
     return get_connection(registry).client
 
 
-def get_db(registry: Registry, name: str | None = None) -> Database:
+def get_db(registry: Registry, name: str | None = None) -> Database[Any]:
     """The application's database (or one of mongodb.databases) outside a request:
     scripts, pshell, tests."""
     connection = get_connection(registry)
@@ -95,6 +95,9 @@ def _server_url(mongo: MongoSettings, registry: Registry) -> str:
 
 
 def includeme(config: Configurator) -> None:
+    """``config.include("pyramid_mongo")``: read the ``mongodb.*`` settings once,
+    fail at start-up naming a wrong key, and add ``request.db`` and the
+    batteries (see the settings page)."""
     mongo = parse_settings(config.registry.settings)
     hide_secrets(config.registry.settings)
     url = _server_url(mongo, config.registry)

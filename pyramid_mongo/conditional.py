@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 # A list of entity tags (§8.8.3): "*" or comma-separated [W/]"opaque".
@@ -68,14 +69,14 @@ def _matches(header: str, etag: str, *, strong: bool) -> bool:
 
 
 def evaluate(
-    method: str, headers: dict[str, str] | object, etag: str, modified: dt.datetime, length: int
+    method: str, headers: Mapping[str, str], etag: str, modified: dt.datetime, length: int
 ) -> Outcome:
     """What to answer for a request's preconditions and Range (§13.2.2).
 
     ``etag`` is the strong entity tag, quoted; ``headers`` reads like WebOb's
     ``request.headers``.
     """
-    get = headers.get  # type: ignore[attr-defined]
+    get = headers.get
     modified = whole_seconds(modified)
     if_match, if_none_match = get("If-Match"), get("If-None-Match")
     if if_match is not None:
@@ -93,13 +94,12 @@ def evaluate(
         since = _parse_date(get("If-Modified-Since"))
         if since is not None and modified <= since:
             return Outcome(304)
-    if (
-        method != "GET"
-        or get("Range") is None
-        or not _if_range_holds(get("If-Range"), etag, modified)
-    ):
+    range_header = get("Range")
+    if method != "GET" or range_header is None:
+        return Outcome(200, 0, length)  # HEAD and other methods ignore Range
+    if not _if_range_holds(get("If-Range"), etag, modified):
         return Outcome(200, 0, length)
-    return _range(get("Range"), length)
+    return _range(range_header, length)
 
 
 def _if_range_holds(value: str | None, etag: str, modified: dt.datetime) -> bool:

@@ -56,21 +56,22 @@ class MongoConnection:
         self._refusal_reported = False
         # Building the first client now runs PyMongo's own checks of the URL
         # and options at start-up; connect=False keeps it off the network.
-        self._client: Any = self._new_client(settings.url_source)
+        self._client: MongoClient[Any] | None = self._new_client(settings.url_source)
         self._owner_pid = os.getpid()
         _live_connections.add(self)
 
     def __repr__(self) -> str:
         return f"<MongoConnection {redact_url(self.url)} db={self.db_name}>"
 
-    def _new_client(self, source: str = "the MongoDB URL") -> Any:
+    def _new_client(self, source: str = "the MongoDB URL") -> MongoClient[Any]:
         try:
-            return self._factory(self.url, **self._options)
+            client: MongoClient[Any] = self._factory(self.url, **self._options)
+            return client
         except BAD_SETTING as exc:
             raise ConfigurationError(f"{source}: {scrub(first_line(exc), self.url)}") from None
 
     @property
-    def client(self) -> Any:
+    def client(self) -> MongoClient[Any]:
         client = self._client
         if client is None:
             with self._lock:
@@ -81,7 +82,7 @@ class MongoConnection:
         return client
 
     @property
-    def db(self) -> Database:
+    def db(self) -> Database[Any]:
         return self.client[self.db_name]
 
     def database_name(self, name: str | None = None) -> str:

@@ -3,9 +3,7 @@
 A cursor left open holds a server-side cursor for up to ten minutes and an
 implicit session with it. ``request.db`` is a ``Database`` whose collections
 remember (weakly) every cursor they hand out, so the request can close what is
-still open when it ends: in a finished callback, or, when the response body
-is an iterator that may still be reading a cursor, when the WSGI server
-closes that body.
+still open when it ends.
 """
 
 from __future__ import annotations
@@ -24,36 +22,53 @@ from .objectid import find_one_or_404
 
 
 class OpenCursors:
-    """The cursors one request opened, held weakly."""
+    """The cursors one request opened, held weakly, and their closing.
 
-    __slots__ = ("__weakref__", "_refs")
+    Closed in a finished callback, or, when the response body is an iterator
+    that may still be reading a cursor, when the WSGI server closes that body
+    (``add_finished_callback`` runs before the server reads the body)."""
 
-    def __init__(self) -> None:
-        self._refs: list[weakref.ref[Any]] = []
+    __slots__ = ("__weakref__", "refs", "streaming")
 
-    def track(self, cursor: Any) -> Any:
-        self._refs.append(weakref.ref(cursor))
-        return cursor
+    def __init__(self, request: Request) -> None:
+        self.refs: list[weakref.ref[Any]] = []
+        self.streaming = False
+        request.add_response_callback(self.defer_if_streaming)
+        request.add_finished_callback(self.close_unless_streaming)
 
     def close_all(self) -> None:
-        refs, self._refs = self._refs, []
+        refs, self.refs = self.refs, []
         for ref in refs:
             cursor = ref()
             if cursor is not None:
                 cursor.close()
 
+    def defer_if_streaming(self, request: Request, response: Response) -> None:
+        app_iter = response.app_iter
+        if not isinstance(app_iter, (list, tuple)):
+            length = response.content_length  # WebOb forgets it when app_iter is set
+            response.app_iter = _ClosingBody(app_iter, self.close_all)
+            response.content_length = length
+            self.streaming = True
+
+    def close_unless_streaming(self, request: Request) -> None:
+        if not self.streaming:
+            self.close_all()
+
 
 def _tracked(method: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(method)
     def open_cursor(self: Any, *args: Any, **kwargs: Any) -> Any:
-        return self._open_cursors.track(method(self, *args, **kwargs))
+        cursor = method(self, *args, **kwargs)
+        self._open_cursors.refs.append(weakref.ref(cursor))
+        return cursor
 
     return open_cursor
 
 
-def _adopted(method: Callable[..., Collection]) -> Callable[..., Collection]:
+def _adopted(method: Callable[..., Collection[Any]]) -> Callable[..., Collection[Any]]:
     @functools.wraps(method)
-    def get_collection(self: Any, *args: Any, **kwargs: Any) -> Collection:
+    def get_collection(self: Any, *args: Any, **kwargs: Any) -> Collection[Any]:
         collection = method(self, *args, **kwargs)
         database = self if isinstance(self, RequestDatabase) else self.database
         return RequestCollection(
@@ -68,7 +83,7 @@ def _adopted(method: Callable[..., Collection]) -> Callable[..., Collection]:
     return get_collection
 
 
-class RequestCollection(Collection):
+class RequestCollection(Collection[Any]):
     """A Collection whose cursors the request closes when it ends."""
 
     def __init__(self, database: RequestDatabase, name: str, **options: Any) -> None:
@@ -91,7 +106,7 @@ class RequestCollection(Collection):
         return find_one_or_404(self, filter, *args, **kwargs)
 
 
-class RequestDatabase(Database):
+class RequestDatabase(Database[Any]):
     """The Database of ``request.db``: a plain PyMongo Database that also
     remembers the cursors opened through it."""
 
@@ -121,27 +136,6 @@ class RequestDatabase(Database):
             write_concern=plain.write_concern,
             read_concern=plain.read_concern,
         )
-
-
-def close_when_request_ends(request: Request, open_cursors: OpenCursors) -> None:
-    """Arrange for the request's cursors to be closed when it is over."""
-    body_will_close_them = False
-
-    def defer_if_streaming(request: Request, response: Response) -> None:
-        nonlocal body_will_close_them
-        app_iter = response.app_iter
-        if not isinstance(app_iter, (list, tuple)):
-            length = response.content_length  # WebOb forgets it when app_iter is set
-            response.app_iter = _ClosingBody(app_iter, open_cursors.close_all)
-            response.content_length = length
-            body_will_close_them = True
-
-    def close_now(request: Request) -> None:
-        if not body_will_close_them:
-            open_cursors.close_all()
-
-    request.add_response_callback(defer_if_streaming)
-    request.add_finished_callback(close_now)
 
 
 class _ClosingBody:

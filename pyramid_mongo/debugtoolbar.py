@@ -24,7 +24,7 @@ from .monitoring import CommandRecord, current_commands
 EXPLAIN_ROUTE = "pyramid_mongo.explain"
 
 
-class MongoPanel(DebugPanel):
+class MongoPanel(DebugPanel):  # type: ignore[misc]
     name = "mongodb"
     title = "MongoDB commands"
     nav_title = "MongoDB"

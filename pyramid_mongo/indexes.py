@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,13 +70,14 @@ class Report:
 
 
 def _declared(registry: Registry) -> list[DeclaredIndex | DeclaredValidator]:
-    return registry.setdefault(DECLARED_KEY, [])
+    declared: list[DeclaredIndex | DeclaredValidator] = registry.setdefault(DECLARED_KEY, [])
+    return declared
 
 
 def _normalize_keys(keys: str | Sequence[Any]) -> tuple[tuple[str, Any], ...]:
     if isinstance(keys, str):
         return ((keys, 1),)
-    return tuple((key, kind) for key, kind in keys)
+    return tuple((key, kind) for key, kind in keys)  # type: ignore[str-unpack]
 
 
 def add_mongo_index(
@@ -126,7 +127,7 @@ def ensure_declared(registry: Registry) -> Report:
     return report
 
 
-def _ensure_index(db: Database, index: DeclaredIndex, report: Report) -> None:
+def _ensure_index(db: Database[Any], index: DeclaredIndex, report: Report) -> None:
     where = f"{db.name}.{index.collection}"
     collection = db[index.collection]
     existing = {info["name"]: info for info in collection.list_indexes()}
@@ -150,7 +151,7 @@ def _ensure_index(db: Database, index: DeclaredIndex, report: Report) -> None:
     report.say(f"created index {index.name} on {where}")
 
 
-def _differences(wanted: dict[str, Any], info: dict[str, Any]) -> str:
+def _differences(wanted: Mapping[str, Any], info: Mapping[str, Any]) -> str:
     differing = [flag for flag in _FLAGS if bool(info.get(flag)) != bool(wanted.get(flag))]
     differing += [value for value in _VALUES if info.get(value) != wanted.get(value)]
     return ", ".join(
@@ -158,9 +159,9 @@ def _differences(wanted: dict[str, Any], info: dict[str, Any]) -> str:
     )
 
 
-def _ensure_validator(db: Database, validator: DeclaredValidator, report: Report) -> None:
+def _ensure_validator(db: Database[Any], validator: DeclaredValidator, report: Report) -> None:
     where = f"{db.name}.{validator.collection}"
-    wanted = {
+    wanted: dict[str, Any] = {
         "validator": {"$jsonSchema": validator.schema},
         "validationLevel": validator.level,
         "validationAction": validator.action,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,7 +118,7 @@ class CommandRecorder(monitoring.CommandListener):
         log.debug("%s %s %.2f ms %s", record.name, namespace, record.duration_ms, error or reply)
 
 
-def _summary(reply: dict[str, Any]) -> str:
+def _summary(reply: Mapping[str, Any]) -> str:
     """The parts of a reply worth a glance: counts, the cursor, errors."""
     parts = []
     cursor = reply.get("cursor")

@@ -29,7 +29,7 @@ try:
     # What MongoClient itself runs on a URL: no DNS look-up for mongodb+srv://.
     from pymongo.uri_parser_shared import _validate_uri as _parse_uri
 except ImportError:  # pragma: no cover - PyMongo moved it; the public parser will do
-    from pymongo.uri_parser import parse_uri as _parse_uri
+    from pymongo.uri_parser import parse_uri as _parse_uri  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +164,7 @@ def _from_text(lowered: str, text: str) -> Any:
 
 def _validates_to_itself(name: str, value: Any) -> bool:
     try:
-        return pymongo.common.validate(name, value)[1] == value
+        return bool(pymongo.common.validate(name, value)[1] == value)
     except BAD_SETTING:
         return False
 

@@ -2,42 +2,62 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from pymongo.database import Database
 from pyramid.request import Request
 
 from .connection import MongoConnection
-from .cursors import OpenCursors, RequestDatabase, close_when_request_ends
+from .cursors import OpenCursors, RequestDatabase
 from .files import request_fs
 
 CONNECTION_KEY = "pyramid_mongo.connection"
 
 
 def get_connection(registry: Any) -> MongoConnection:
+    """The application's connection: its settings and its client in this process."""
     try:
-        return registry[CONNECTION_KEY]
+        connection: MongoConnection = registry[CONNECTION_KEY]
     except KeyError:
         raise LookupError("pyramid_mongo is not included in this application") from None
+    return connection
 
 
 class RequestDatabases:
-    """The databases one request used, sharing one set of cursors to close."""
+    """The databases one request used, sharing one set of cursors to close.
+
+    Kept in the request's ``__dict__`` rather than as a request property:
+    every request property and method is work for Pyramid on every request,
+    and this is only wanted by the requests that use the database."""
+
+    __slots__ = ("client", "connection", "databases", "open_cursors")
 
     def __init__(self, request: Request) -> None:
-        self._connection = get_connection(request.registry)
-        self._client = request.mongo_client
-        self._databases: dict[str, RequestDatabase] = {}
-        self.open_cursors = OpenCursors()
-        close_when_request_ends(request, self.open_cursors)
+        self.connection = get_connection(request.registry)
+        self.client = self.connection.client
+        self.databases: dict[str | None, RequestDatabase] = {}
+        self.open_cursors = OpenCursors(request)
 
-    def get(self, name: str | None = None) -> RequestDatabase:
-        db_name = self._connection.database_name(name)
-        db = self._databases.get(db_name)
+
+_DATABASES = "pyramid_mongo.databases"
+
+
+def get_db(request: Request, name: str | None = None) -> Database[Any]:
+    """request.db, and request.get_db('analytics'): the database of
+    mongodb.db_name, or one of mongodb.databases."""
+    used: RequestDatabases | None = request.__dict__.get(_DATABASES)
+    if used is None:
+        used = request.__dict__[_DATABASES] = RequestDatabases(request)
+    db = used.databases.get(name)
+    if db is None:
+        db_name = used.connection.database_name(name)
+        db = used.databases.get(db_name)
         if db is None:
-            db = RequestDatabase(self._client, db_name, self.open_cursors)
-            self._databases[db_name] = db
-        return db
+            db = RequestDatabase(used.client, db_name, used.open_cursors)
+        used.databases[name] = used.databases[db_name] = db
+    return db
 
 
 def mongo_client(request: Request) -> Any:
@@ -45,19 +65,14 @@ def mongo_client(request: Request) -> Any:
     return get_connection(request.registry).client
 
 
-def db(request: Request) -> Database:
-    """request.db: the database of mongodb.db_name."""
-    return request.pyramid_mongo_databases.get()
-
-
-def get_db(request: Request, name: str | None = None) -> Database:
-    """request.get_db('analytics'): a database of mongodb.databases, or the default."""
-    return request.pyramid_mongo_databases.get(name)
+def _get_db_of(request: Request) -> Callable[..., Database[Any]]:
+    # A property rather than a request method: Pyramid binds every request
+    # method to every request, used or not; a property costs nothing unused.
+    return functools.partial(get_db, request)
 
 
 def add_request_methods(config: Any) -> None:
     config.add_request_method(mongo_client, "mongo_client", reify=True)
-    config.add_request_method(RequestDatabases, "pyramid_mongo_databases", reify=True)
-    config.add_request_method(db, "db", reify=True)
-    config.add_request_method(get_db, "get_db")
+    config.add_request_method(get_db, "db", reify=True)
+    config.add_request_method(_get_db_of, "get_db", property=True)
     config.add_request_method(request_fs, "fs", reify=True)

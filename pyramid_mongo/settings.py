@@ -219,11 +219,11 @@ def check_db_name(name: str, key: str) -> str:
 
 def _client_factory(value: Any) -> Callable[..., Any] | None:
     if value is None or callable(value):
-        return value
+        return value  # type: ignore[no-any-return]
     try:
         factory = DottedNameResolver().resolve(value)
     except (ImportError, ValueError) as exc:
         raise ConfigurationError(f"{PREFIX}{CLIENT_FACTORY}: {first_line(exc)}") from None
     if not callable(factory):
         raise ConfigurationError(f"{PREFIX}{CLIENT_FACTORY}: {value!r} is not callable")
-    return factory
+    return factory  # type: ignore[no-any-return]

@@ -73,9 +73,9 @@ def mongodb_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def mongodb_client(mongodb_url: str) -> Iterator[MongoClient]:
+def mongodb_client(mongodb_url: str) -> Iterator[MongoClient[Any]]:
     """A client of the tests' own, to check what the application stored."""
-    client: MongoClient = MongoClient(mongodb_url, serverSelectionTimeoutMS=10000)
+    client: MongoClient[Any] = MongoClient(mongodb_url, serverSelectionTimeoutMS=10000)
     yield client
     client.close()
 
@@ -120,11 +120,12 @@ def app(make_app: Callable[..., Router]) -> Router:
 
 @pytest.fixture(scope="session")
 def app_settings(app: Router) -> dict[str, Any]:
-    return app.registry.settings
+    settings: dict[str, Any] = app.registry.settings
+    return settings
 
 
 @pytest.fixture
-def mongodb_db(app: Router) -> Database:
+def mongodb_db(app: Router) -> Database[Any]:
     """The application's database, emptied for this test, with the indexes and
     validators the application declares."""
     db = get_db(app.registry)
@@ -134,7 +135,7 @@ def mongodb_db(app: Router) -> Database:
 
 
 @pytest.fixture
-def testapp(app: Router, mongodb_db: Database) -> TestApp:
+def testapp(app: Router, mongodb_db: Database[Any]) -> TestApp:
     return TestApp(app, extra_environ={"HTTP_HOST": TEST_HOST})
 
 
@@ -147,7 +148,7 @@ def outage_testapp(make_app: Callable[..., Router]) -> TestApp:
 
 
 @pytest.fixture
-def app_request(app: Router, mongodb_db: Database) -> Iterator[Any]:
+def app_request(app: Router, mongodb_db: Database[Any]) -> Iterator[Any]:
     """A real request, as a script gets one: request.db and all."""
     with prepare(registry=app.registry) as env:
         request = env["request"]
@@ -156,7 +157,7 @@ def app_request(app: Router, mongodb_db: Database) -> Iterator[Any]:
 
 
 @pytest.fixture
-def dummy_request(app: Router, mongodb_db: Database) -> testing.DummyRequest:
+def dummy_request(app: Router, mongodb_db: Database[Any]) -> testing.DummyRequest:
     """A DummyRequest with the application's request methods (request.db too)."""
     request = testing.DummyRequest()
     request.registry = app.registry

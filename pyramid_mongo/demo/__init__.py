@@ -8,7 +8,7 @@ from pyramid.config import Configurator
 from pyramid.router import Router
 
 
-def main(global_config: dict, **settings: str) -> Router:
+def main(global_config: dict[str, str], **settings: str) -> Router:
     with Configurator(settings=settings) as config:
         config.include("pyramid_jinja2")
         config.include("pyramid_mongo")

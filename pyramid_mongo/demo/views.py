@@ -1,4 +1,5 @@
 from datetime import UTC, datetime
+from typing import Any
 
 from pymongo.errors import ConnectionFailure, DuplicateKeyError
 from pyramid.httpexceptions import (
@@ -9,6 +10,7 @@ from pyramid.httpexceptions import (
     HTTPSeeOther,
 )
 from pyramid.request import Request
+from pyramid.response import Response
 from pyramid.view import exception_view_config, notfound_view_config, view_config
 
 from pyramid_mongo import error_response, file_response, increment, json_body, save_upload
@@ -19,7 +21,7 @@ LATEST = 5
 
 
 @view_config(route_name="home", renderer="templates/home.jinja2")
-def home(request: Request) -> dict:
+def home(request: Request) -> dict[str, Any]:
     """The page-hit counter of the MongoDB and Python book, on PyMongo 4."""
     visit = {"timestamp": datetime.now(UTC), "url": request.url}
     request.db.page_hits.insert_one(dict(visit))
@@ -31,18 +33,18 @@ def home(request: Request) -> dict:
 
 
 @view_config(route_name="hits", renderer="json")
-def hits(request: Request) -> dict:
+def hits(request: Request) -> dict[str, Any]:
     return {"hits": current(request.db.counters, "page_hits")}
 
 
 @view_config(route_name="items", request_method="GET", renderer="json")
-def list_items(request: Request) -> dict:
+def list_items(request: Request) -> dict[str, Any]:
     """ObjectIds and datetimes render as JSON (mongodb.json_adapters = true)."""
     return {"items": list(request.db.items.find().sort("name", 1).limit(100))}
 
 
 @view_config(route_name="items", request_method="POST", renderer="json")
-def create_item(request: Request) -> dict:
+def create_item(request: Request) -> dict[str, Any]:
     body = json_body(request)  # 400 for a body that is not JSON MongoDB can store
     name = body.get("name") if isinstance(body, dict) else None
     if not isinstance(name, str) or not name.strip():
@@ -58,9 +60,10 @@ def create_item(request: Request) -> dict:
 
 
 @view_config(route_name="item", request_method="GET", renderer="json")
-def show_item(request: Request) -> dict:
+def show_item(request: Request) -> dict[str, Any]:
     """/items/<not an ObjectId> finds no route: 404, never 500."""
-    return request.db.items.find_one_or_404({"_id": request.matchdict["id"]})
+    item: dict[str, Any] = request.db.items.find_one_or_404({"_id": request.matchdict["id"]})
+    return item
 
 
 @view_config(route_name="item")
@@ -73,7 +76,7 @@ def method_not_allowed(request: Request) -> HTTPMethodNotAllowed:
 
 
 @notfound_view_config(accept="text/html", renderer="templates/404.jinja2")
-def not_found_page(request: Request) -> dict:
+def not_found_page(request: Request) -> dict[str, Any]:
     request.response.status = 404
     return {}
 
@@ -85,7 +88,7 @@ def not_found(request: Request) -> HTTPNotFound:
 
 
 @exception_view_config(ConnectionFailure, accept="text/html", renderer="templates/503.jinja2")
-def unavailable_page(exc: ConnectionFailure, request: Request) -> dict:
+def unavailable_page(exc: ConnectionFailure, request: Request) -> dict[str, Any]:
     """The demo's own outage page; JSON clients get pyramid_mongo's JSON 503."""
     note_outage(exc, request)
     request.response.status = 503
@@ -94,7 +97,7 @@ def unavailable_page(exc: ConnectionFailure, request: Request) -> dict:
 
 
 @view_config(route_name="files", request_method="GET", renderer="templates/files.jinja2")
-def list_files(request: Request) -> dict:
+def list_files(request: Request) -> dict[str, Any]:
     return {"files": list(request.fs.find().sort("uploadDate", -1).limit(50))}
 
 
@@ -105,5 +108,5 @@ def upload_file(request: Request) -> HTTPSeeOther:
 
 
 @view_config(route_name="file")
-def download_file(request: Request):
+def download_file(request: Request) -> Response:
     return file_response(request, request.matchdict["name"])
