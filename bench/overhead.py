@@ -52,8 +52,8 @@ def add_views(config: Configurator) -> None:
     config.add_view(no_db, route_name="no_db")
 
 
-def with_pyramid_mongo(url: str):
-    settings = {"mongodb.url": url, "mongodb.db_name": DB_NAME}
+def with_pyramid_mongo(url: str, **more: str):
+    settings = {"mongodb.url": url, "mongodb.db_name": DB_NAME, **more}
     with Configurator(settings=settings) as config:
         config.include("pyramid_mongo")
         add_views(config)
@@ -136,8 +136,23 @@ def main() -> None:
                 f"{quartiles[0]:>5.3f}-{quartiles[2]:<6.3f} <={GOALS[view]:.2f} {verdict:<6} "
                 f"{calls['hand-written']:.0f}, {calls['pyramid_mongo']:.0f}"
             )
+        transactional = with_pyramid_mongo(
+            url, **{"pyramid.includes": "pyramid_tm", "mongodb.transactions": "true"}
+        )
+        apps["transactions"] = transactional
+        plain, in_transaction = [], []
+        for _ in range(args.rounds):
+            plain.append(requests_per_second(apps["pyramid_mongo"], "/find_one", 200))
+            in_transaction.append(requests_per_second(transactional, "/find_one", 200))
+        ratio = statistics.median(plain) / statistics.median(in_transaction)
+        print(
+            f"find_one in a transaction (mongodb.transactions) / without: {ratio:.2f} "
+            "(a session, a transaction and its commit per request)"
+        )
     finally:
-        get_connection(apps["pyramid_mongo"].registry).close()
+        for app in apps.values():
+            if app is not apps.get("hand-written"):
+                get_connection(app.registry).close()
         client.close()
         server.stop()
 

@@ -42,6 +42,7 @@ __all__ = [
     "get_db",
     "includeme",
     "increment",
+    "join_transaction",
     "json_body",
     "save_upload",
 ]
@@ -63,6 +64,18 @@ def get_db(registry: Registry, name: str | None = None) -> Database[Any]:
     scripts, pshell, tests."""
     connection = get_connection(registry)
     return connection.client[connection.database_name(name)]
+
+
+def join_transaction(
+    registry: Registry, name: str | None = None, transaction_manager: Any = None
+) -> Database[Any]:
+    """The application's database in a MongoDB transaction joined to the
+    ``transaction`` package's current transaction, for scripts and pshell
+    (see :func:`pyramid_mongo.transactions.join_transaction`)."""
+    from .transactions import join_transaction as join
+
+    db: Database[Any] = join(registry, name, transaction_manager)
+    return db
 
 
 def _server_url(mongo: MongoSettings, registry: Registry) -> str:
@@ -117,6 +130,8 @@ def includeme(config: Configurator) -> None:
     config.add_directive("add_bson_adapters", add_bson_adapters_directive)
     config.add_renderer("extended_json", ExtendedJSON)
     add_index_directives(config, create_at_start_up=mongo.create_indexes)
+    if mongo.transactions:
+        config.include(".transactions")
     if mongo.json_adapters:
         config.add_bson_adapters()
     if mongo.health_route:

@@ -54,6 +54,7 @@ class MongoConnection:
         self._lock = threading.Lock()
         self._inherited: list[Any] = []
         self._refusal_reported = False
+        self._transactions_checked = False
         # Building the first client now runs PyMongo's own checks of the URL
         # and options at start-up; connect=False keeps it off the network.
         self._client: MongoClient[Any] | None = self._new_client(settings.url_source)
@@ -94,6 +95,14 @@ class MongoConnection:
                 f"database {name!r} is neither mongodb.db_name nor in mongodb.databases"
             )
         return name
+
+    def check_transactions(self) -> None:
+        """Once per process: a server that cannot run transactions is named."""
+        if not self._transactions_checked:
+            from .transactions import check_supported
+
+            check_supported(self.client, redact_url(self.url))
+            self._transactions_checked = True
 
     def report_refused_credentials(self) -> None:
         """One log line per process naming who was refused (never the password)."""

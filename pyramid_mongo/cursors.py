@@ -28,20 +28,27 @@ class OpenCursors:
     that may still be reading a cursor, when the WSGI server closes that body
     (``add_finished_callback`` runs before the server reads the body)."""
 
-    __slots__ = ("__weakref__", "refs", "streaming")
+    __slots__ = ("__weakref__", "refs", "streaming", "then")
 
     def __init__(self, request: Request) -> None:
         self.refs: list[weakref.ref[Any]] = []
         self.streaming = False
+        self.then: list[Callable[[], Any]] = []  # after the cursors, at the very end
         request.add_response_callback(self.defer_if_streaming)
         request.add_finished_callback(self.close_unless_streaming)
 
-    def close_all(self) -> None:
+    def close_cursors(self) -> None:
         refs, self.refs = self.refs, []
         for ref in refs:
             cursor = ref()
             if cursor is not None:
                 cursor.close()
+
+    def close_all(self) -> None:
+        self.close_cursors()
+        then, self.then = self.then, []
+        for step in then:
+            step()
 
     def defer_if_streaming(self, request: Request, response: Response) -> None:
         app_iter = response.app_iter

@@ -34,11 +34,19 @@ def error_response(
     if prefers_json(request):
         status = f"{error.code} {error.title}"
         body = {"code": status, "title": error.title, "message": message}
-        return error(json_body=body, headers=headers)
-    answer = error(headers=headers)
-    answer.explanation = message
-    answer.prepare({**request.environ, "HTTP_ACCEPT": "text/html"})
+        answer = error(json_body=body, headers=headers)
+    else:
+        answer = error(headers=headers)
+        answer.explanation = message
+        answer.prepare({**request.environ, "HTTP_ACCEPT": "text/html"})
+    answer.message_for_client = message
     return answer
+
+
+def message_of(error: Any, default: str) -> str:
+    """The message ``error_response`` gave an error, for an application's own
+    error views (a 404 page of its own keeps "There is no account 'x'")."""
+    return getattr(error, "message_for_client", default)
 
 
 def json_body(request: Request) -> Any:

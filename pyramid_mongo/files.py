@@ -9,6 +9,7 @@ that needs no read of the content at all.
 from __future__ import annotations
 
 import email.message
+import functools
 import logging
 import mimetypes
 import os
@@ -18,6 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from gridfs import GridFSBucket, GridOut, NoFile
+from pymongo.client_session import ClientSession
 from pymongo.errors import ConnectionFailure, PyMongoError
 from pyramid.httpexceptions import HTTPBadRequest, HTTPNotFound, HTTPRequestEntityTooLarge
 from pyramid.request import Request
@@ -34,9 +36,44 @@ READ_SIZE = 256 * 1024
 _FORM_OVERHEAD = 16 * 1024
 
 
-def request_fs(request: Request) -> GridFSBucket:
-    """request.fs: the GridFS bucket "fs" of request.db."""
-    return GridFSBucket(request.db)
+class OwnSessionBucket(GridFSBucket):
+    """``request.fs`` in a transactional request (``mongodb.transactions``).
+
+    PyMongo's GridFS refuses to run in a multi-document transaction (a file
+    can be larger than a transaction may be), so its operations take a
+    session of their own unless given one: a file is stored or removed at
+    once, whether the request's transaction then commits or not."""
+
+    def __init__(self, db: Any, session: ClientSession) -> None:
+        super().__init__(db)
+        self.own_session = session
+
+
+def _in_own_session(name: str) -> None:
+    method = getattr(GridFSBucket, name)
+
+    @functools.wraps(method)
+    def call(self: OwnSessionBucket, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("session", self.own_session)
+        return method(self, *args, **kwargs)
+
+    setattr(OwnSessionBucket, name, call)
+
+
+for _name in (
+    "open_upload_stream",
+    "open_upload_stream_with_id",
+    "upload_from_stream",
+    "upload_from_stream_with_id",
+    "open_download_stream",
+    "download_to_stream",
+    "delete",
+    "find",
+    "open_download_stream_by_name",
+    "download_to_stream_by_name",
+    "rename",
+):
+    _in_own_session(_name)
 
 
 class GridOutBody:
@@ -236,6 +273,11 @@ def _form_field(request: Request, field: str) -> Any:
         raise HTTPBadRequest("the upload was cut short before its closing boundary")
     try:
         upload = request.POST.get(field)
+        if getattr(getattr(upload, "file", None), "closed", False):
+            # A retried request (pyramid_retry) finds the form its first
+            # attempt parsed, and stored: parse the body again.
+            request.environ.pop("webob._parsed_post_vars", None)
+            upload = request.POST.get(field)
     except (ValueError, TypeError, KeyError, IndexError, UnicodeError) as exc:
         raise HTTPBadRequest(f"the upload cannot be read: {exc}") from None
     if not hasattr(upload, "file"):

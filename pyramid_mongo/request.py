@@ -6,12 +6,13 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from gridfs import GridFSBucket
 from pymongo.database import Database
 from pyramid.request import Request
 
 from .connection import MongoConnection
 from .cursors import OpenCursors, RequestDatabase
-from .files import request_fs
+from .files import OwnSessionBucket
 
 CONNECTION_KEY = "pyramid_mongo.connection"
 
@@ -32,13 +33,21 @@ class RequestDatabases:
     every request property and method is work for Pyramid on every request,
     and this is only wanted by the requests that use the database."""
 
-    __slots__ = ("client", "connection", "databases", "open_cursors")
+    __slots__ = ("client", "connection", "databases", "in_transaction", "open_cursors")
 
     def __init__(self, request: Request) -> None:
         self.connection = get_connection(request.registry)
         self.client = self.connection.client
         self.databases: dict[str | None, RequestDatabase] = {}
         self.open_cursors = OpenCursors(request)
+        self.in_transaction = bool(
+            self.connection.settings.transactions and request.environ.get("tm.active")
+        )
+        if self.in_transaction:
+            from .transactions import MongoDataManager
+
+            self.connection.check_transactions()
+            MongoDataManager(self.client, request.tm, before_commit=self.open_cursors.close_cursors)
 
 
 _DATABASES = "pyramid_mongo.databases"
@@ -58,6 +67,18 @@ def get_db(request: Request, name: str | None = None) -> Database[Any]:
             db = RequestDatabase(used.client, db_name, used.open_cursors)
         used.databases[name] = used.databases[db_name] = db
     return db
+
+
+def request_fs(request: Request) -> GridFSBucket:
+    """request.fs: the GridFS bucket "fs" of request.db."""
+    db = get_db(request)
+    used: RequestDatabases = request.__dict__[_DATABASES]
+    if not used.in_transaction:
+        return GridFSBucket(db)
+    session = used.client.start_session()
+    used.open_cursors.then.append(session.end_session)  # once the body is sent
+    # A plain Database: GridFS's cursors are its own to close, after the commit.
+    return OwnSessionBucket(used.client[db.name], session)
 
 
 def mongo_client(request: Request) -> Any:

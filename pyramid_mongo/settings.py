@@ -36,6 +36,7 @@ HEALTH_ROUTE = "health_route"
 HEALTH_TIMEOUT = "health_timeout"
 MAX_UPLOAD_SIZE = "max_upload_size"
 CREATE_INDEXES = "create_indexes"
+TRANSACTIONS = "transactions"
 OWN_KEYS = frozenset(
     {
         URL,
@@ -50,6 +51,7 @@ OWN_KEYS = frozenset(
         HEALTH_TIMEOUT,
         MAX_UPLOAD_SIZE,
         CREATE_INDEXES,
+        TRANSACTIONS,
     }
 )
 
@@ -85,6 +87,7 @@ class MongoSettings:
     health_timeout: float
     max_upload_size: int
     create_indexes: bool
+    transactions: bool = False
     username: str | None = None
     auth_source: str | None = None
 
@@ -123,6 +126,7 @@ def parse_settings(
         health_timeout=_positive_seconds(own.get(HEALTH_TIMEOUT, 2.0), PREFIX + HEALTH_TIMEOUT),
         max_upload_size=_byte_size(own.get(MAX_UPLOAD_SIZE, "10M"), PREFIX + MAX_UPLOAD_SIZE),
         create_indexes=asbool(own.get(CREATE_INDEXES, False)),
+        transactions=asbool(own.get(TRANSACTIONS, False)),
         username=parsed.username if parsed else None,
         auth_source=parsed.auth_source if parsed else None,
     )

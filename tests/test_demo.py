@@ -116,3 +116,19 @@ def test_error_pages_look_like_the_demo_and_say_it_once(testapp, outage_testapp)
     assert (
         as_json["message"] == "The database is unavailable at the moment. Please try again shortly."
     )
+
+
+def test_a_transfer_is_all_or_nothing(testapp, mongodb_db):
+    testapp.post_json("/accounts", {"name": "alice", "balance": 100}, status=201)
+    testapp.post_json("/accounts", {"name": "bob"}, status=201)
+    testapp.post_json("/transfers", {"from": "alice", "to": "bob", "amount": 30}, status=200)
+    testapp.post_json("/transfers", {"from": "alice", "to": "bob", "amount": 500}, status=409)
+    # The debit is written, then the credit finds no account: both roll back.
+    refused = testapp.post_json(
+        "/transfers", {"from": "alice", "to": "nobody", "amount": 10}, headers=JSON, status=404
+    )
+    assert refused.json["message"] == "There is no account 'nobody'."
+    balances = {doc["_id"]: doc["balance"] for doc in mongodb_db.accounts.find()}
+    assert balances == {"alice": 70, "bob": 30}
+    listed = testapp.get("/accounts").json["accounts"]
+    assert [account["_id"] for account in listed] == ["alice", "bob"]

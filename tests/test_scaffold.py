@@ -27,6 +27,7 @@ SHOP = {
     "template_language": "chameleon",
     "db_name": "shopdb",
     "production_mongodb_url": "mongodb+srv://db.example.com/?retryWrites=true",
+    "transactions": "no",
 }
 
 
@@ -98,6 +99,9 @@ def test_each_choice_generates_exactly_its_files(tmp_path, answers, package, ext
     assert f"mongodb.url = {url}\n" in (project / "production.ini").read_text()
     pyproject = (project / "pyproject.toml").read_text()
     assert f'"pyramid_{answers.get("template_language", "jinja2")}"' in pyproject
+    transactions = answers.get("transactions", "yes") == "yes"
+    assert ('"pyramid_tm"' in pyproject) == transactions
+    assert ("mongodb.transactions = true" in (project / "testing.ini").read_text()) == transactions
     # Baked from this checkout: pyramid_mongo from it, offline.
     assert f'"pyramid_mongo @ {REPO.as_uri()}"' in pyproject
     assert f'"pyramid_mongo[embedded,testing] @ {REPO.as_uri()}"' in pyproject

@@ -11,6 +11,10 @@ from pyramid.router import Router
 def main(global_config: dict[str, str], **settings: str) -> Router:
     with Configurator(settings=settings) as config:
         config.include("pyramid_jinja2")
+        # A request's writes are all or nothing (mongodb.transactions = true),
+        # and a conflicted request runs again.
+        config.include("pyramid_tm")
+        config.include("pyramid_retry")
         config.include("pyramid_mongo")
         config.add_static_view("static", "static", cache_max_age=3600)
         config.add_route("home", "/")
@@ -19,6 +23,8 @@ def main(global_config: dict[str, str], **settings: str) -> Router:
         config.add_route("item", "/items/{id}", objectid="id")
         config.add_route("files", "/files")
         config.add_route("file", "/files/{name}")
+        config.add_route("accounts", "/accounts")
+        config.add_route("transfers", "/transfers")
         config.add_mongo_index("page_hits", [("timestamp", -1)])
         config.add_mongo_index("items", [("name", 1)], unique=True)
         config.scan(".views")

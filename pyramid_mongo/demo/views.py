@@ -15,6 +15,7 @@ from pyramid.view import exception_view_config, notfound_view_config, view_confi
 
 from pyramid_mongo import error_response, file_response, increment, json_body, save_upload
 from pyramid_mongo.counters import current
+from pyramid_mongo.errors import message_of
 from pyramid_mongo.outage import MESSAGE, RETRY_AFTER_SECONDS, note_outage
 
 LATEST = 5
@@ -75,16 +76,19 @@ def method_not_allowed(request: Request) -> HTTPMethodNotAllowed:
     return error_response(request, HTTPMethodNotAllowed, message, Allow=allowed)
 
 
+NOT_FOUND = "There is nothing at this address."
+
+
 @notfound_view_config(accept="text/html", renderer="templates/404.jinja2")
-def not_found_page(request: Request) -> dict[str, Any]:
+def not_found_page(context: HTTPNotFound, request: Request) -> dict[str, Any]:
     request.response.status = 404
-    return {}
+    return {"message": message_of(context, NOT_FOUND)}
 
 
 @notfound_view_config()
-def not_found(request: Request) -> HTTPNotFound:
+def not_found(context: HTTPNotFound, request: Request) -> HTTPNotFound:
     """JSON clients (the items API) get JSON; pages get the page above."""
-    return error_response(request, HTTPNotFound, "There is nothing at this address.")
+    return error_response(request, HTTPNotFound, message_of(context, NOT_FOUND))
 
 
 @exception_view_config(ConnectionFailure, accept="text/html", renderer="templates/503.jinja2")
@@ -94,6 +98,52 @@ def unavailable_page(exc: ConnectionFailure, request: Request) -> dict[str, Any]
     request.response.status = 503
     request.response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return {"message": MESSAGE}
+
+
+@view_config(route_name="accounts", request_method="GET", renderer="json")
+def list_accounts(request: Request) -> dict[str, Any]:
+    return {"accounts": list(request.db.accounts.find().sort("_id", 1).limit(100))}
+
+
+@view_config(route_name="accounts", request_method="POST", renderer="json")
+def open_account(request: Request) -> dict[str, Any]:
+    body = json_body(request)
+    name, balance = body.get("name"), body.get("balance", 0)
+    if not isinstance(name, str) or not name.strip() or not _whole_amount(balance, zero=True):
+        raise error_response(request, HTTPBadRequest, "Give a 'name' and a whole 'balance'.")
+    try:
+        request.db.accounts.insert_one({"_id": name.strip(), "balance": balance})
+    except DuplicateKeyError:
+        raise error_response(request, HTTPConflict, f"An account named {name!r} exists.") from None
+    request.response.status = 201
+    return {"_id": name.strip(), "balance": balance}
+
+
+@view_config(route_name="transfers", request_method="POST", renderer="json")
+def transfer(request: Request) -> dict[str, Any]:
+    """The book's accounting example, all or nothing: the debit is one write,
+    the credit another, and the request's transaction (mongodb.transactions)
+    commits both or neither. A credit to an account that does not exist is a
+    404 after the debit was written, and the debit is rolled back."""
+    body = json_body(request)
+    source, target, amount = body.get("from"), body.get("to"), body.get("amount")
+    if not isinstance(source, str) or not isinstance(target, str) or source == target:
+        raise error_response(request, HTTPBadRequest, "Give two accounts, 'from' and 'to'.")
+    if not _whole_amount(amount):
+        raise error_response(request, HTTPBadRequest, "The 'amount' must be a whole number > 0.")
+    debited = request.db.accounts.update_one(
+        {"_id": source, "balance": {"$gte": amount}}, {"$inc": {"balance": -amount}}
+    )
+    if debited.matched_count == 0:
+        raise error_response(request, HTTPConflict, f"{source!r} cannot pay {amount}.")
+    credited = request.db.accounts.update_one({"_id": target}, {"$inc": {"balance": amount}})
+    if credited.matched_count == 0:
+        raise error_response(request, HTTPNotFound, f"There is no account {target!r}.")
+    return {"from": source, "to": target, "amount": amount}
+
+
+def _whole_amount(value: Any, zero: bool = False) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= (0 if zero else 1)
 
 
 @view_config(route_name="files", request_method="GET", renderer="templates/files.jinja2")

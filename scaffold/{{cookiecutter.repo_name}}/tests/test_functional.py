@@ -86,3 +86,34 @@ def test_the_items_api_refuses_bad_input_in_json(testapp):
 
 def test_the_health_view(testapp):
     assert testapp.get("/healthz").json["status"] == "ok"
+{%- if cookiecutter.transactions %}
+
+
+def test_writes_that_fail_leave_nothing_behind(app, mongodb_db):
+    """A request's writes are all or nothing; so are a script's, through the
+    transaction package: here the insert is rolled back with the error."""
+    import pytest
+    import transaction
+
+    from pyramid_mongo import join_transaction
+
+    with pytest.raises(RuntimeError), transaction.manager:
+        join_transaction(app.registry).items.insert_one({"name": "lamp"})
+        raise RuntimeError("after the write")
+    assert mongodb_db.items.count_documents({}) == 0
+
+
+def test_concurrent_visits_conflict_and_are_run_again(app, mongodb_db):
+    """Visits at once write the same counter in their transactions: the
+    conflicts are retried (pyramid_retry), and no visit is lost."""
+
+    def visit(_):
+        client = TestApp(app, extra_environ={"HTTP_HOST": "example.com"})
+        return client.get("/", status="*").status_int
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = list(pool.map(visit, range(20)))
+    assert statuses == [200] * 20
+    counter = mongodb_db.counters.find_one({"_id": "page_hits"})
+    assert counter["value"] == mongodb_db.page_hits.count_documents({}) == 20
+{%- endif %}

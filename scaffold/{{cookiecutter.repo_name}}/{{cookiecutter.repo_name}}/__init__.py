@@ -1,12 +1,29 @@
 from pyramid.config import Configurator
 
 PROJECT = {{ cookiecutter.project_name | jsonify }}
+{%- if cookiecutter.transactions %}
+
+
+def in_transaction(request):
+    """pyramid_tm's activate hook: every request but the counters' runs in a
+    transaction. A single atomic update ($inc) is the better tool for a
+    counter: in a transaction, concurrent bumps would conflict and retry."""
+    return not request.path_info.startswith("/counters/")
+{%- endif %}
 
 
 def main(global_config, **settings):
     """This function returns a Pyramid WSGI application."""
     with Configurator(settings=settings) as config:
         config.include("pyramid_{{ cookiecutter.template_language }}")
+{%- if cookiecutter.transactions %}
+        # A request's writes are one MongoDB transaction (mongodb.transactions),
+        # and a request that meets a conflict runs again, as in Pyramid's SQL
+        # starter. The counters need none: one $inc is atomic on its own.
+        config.get_settings().setdefault("tm.activate_hook", in_transaction)
+        config.include("pyramid_tm")
+        config.include("pyramid_retry")
+{%- endif %}
         config.include("pyramid_mongo")
         config.include(".routes")
         # The name in every page's header.

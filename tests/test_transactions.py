@@ -1,0 +1,174 @@
+"""mongodb.transactions: request.db joins pyramid_tm's transaction, and
+pyramid_retry runs a conflicted request again; against the real server."""
+
+import subprocess
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pymongo
+import pytest
+import transaction
+from pymongo import MongoClient
+from pyramid.exceptions import ConfigurationError
+from webtest import TestApp
+
+from pyramid_mongo import get_db, join_transaction
+from pyramid_mongo.embedded import find_executable, free_port
+from pyramid_mongo.transactions import TransactionsUnsupported
+from tests.conftest import TEST_DB
+from tests.transaction_views import OUTSIDE, PAIR
+
+pytestmark = pytest.mark.skipif(
+    pymongo.version_tuple < (4, 17), reason="mongodb.transactions needs PyMongo 4.17"
+)
+TRANSACTIONS = {
+    "pyramid.includes": "pyramid_tm pyramid_retry",
+    "mongodb.transactions": "true",
+    "retry.attempts": "30",
+}
+
+
+@pytest.fixture
+def app(build_app, mongodb_client):
+    return TestApp(
+        build_app("tests.transaction_views", **TRANSACTIONS, **{OUTSIDE: mongodb_client})
+    )
+
+
+def accounts(mongodb_client) -> list[str]:
+    return sorted(doc["_id"] for doc in mongodb_client[TEST_DB].accounts.find())
+
+
+def test_the_writes_of_a_request_are_committed_together(app, mongodb_client):
+    assert app.post("/tx/write_two").text == "written"
+    assert accounts(mongodb_client) == ["alice", "bob"]
+
+
+def test_a_raised_exception_rolls_back(app, mongodb_client):
+    with pytest.raises(ValueError, match="after the write"):
+        app.post("/tx/write_then_fail")
+    assert accounts(mongodb_client) == []
+
+
+def test_a_raised_http_exception_rolls_back(app, mongodb_client):
+    app.post("/tx/write_then_refuse", status=400)
+    assert accounts(mongodb_client) == []
+
+
+def test_a_request_reads_its_own_writes_and_nobody_else_does_before_the_commit(app, mongodb_client):
+    assert app.post("/tx/read_own_write").text == "mine=True outside=False"
+    assert accounts(mongodb_client) == ["erin"]
+
+
+def test_conflicts_are_retried_until_no_update_is_lost(app, mongodb_client):
+    """80 read-modify-write requests, 8 at a time, under pyramid_retry."""
+
+    def bump(_):
+        return TestApp(app.app).post("/tx/read_modify_write", status="*").status_int
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(bump, range(80)))
+    assert statuses == [200] * 80
+    assert mongodb_client[TEST_DB].counters.find_one({"_id": "c"})["value"] == 80
+
+
+def test_without_transactions_an_interleaved_pair_loses_an_update(build_app, mongodb_client):
+    """The control: both requests read 0 before either writes, and both write 1."""
+    settings = {OUTSIDE: mongodb_client, PAIR: threading.Barrier(2)}
+    app = build_app("tests.transaction_views", **settings)
+
+    def bump(_):
+        return TestApp(app).post("/tx/read_wait_write").text
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        assert list(pool.map(bump, range(2))) == ["1", "1"]
+    assert mongodb_client[TEST_DB].counters.find_one({"_id": "c"})["value"] == 1
+
+
+def test_with_transactions_the_same_pair_conflicts_and_is_retried(build_app, mongodb_client):
+    settings = {**TRANSACTIONS, OUTSIDE: mongodb_client, PAIR: threading.Barrier(2)}
+    app = build_app("tests.transaction_views", **settings)
+
+    def bump(_):
+        return TestApp(app).post("/tx/read_wait_write").text
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        assert sorted(pool.map(bump, range(2))) == ["1", "2"]
+    assert mongodb_client[TEST_DB].counters.find_one({"_id": "c"})["value"] == 2
+
+
+def test_a_request_that_never_touches_the_database_starts_nothing(app, mongodb_client):
+    before = mongodb_client.admin.command("serverStatus").get("transactions", {})
+    assert app.get("/tx/nothing").text == "no database"
+    after = mongodb_client.admin.command("serverStatus").get("transactions", {})
+    assert after.get("totalStarted") == before.get("totalStarted")
+
+
+def test_the_toolbar_shows_the_commit(build_app, mongodb_client):
+    settings = {
+        **TRANSACTIONS,
+        "pyramid.includes": TRANSACTIONS["pyramid.includes"] + " pyramid_debugtoolbar",
+    }
+    app = TestApp(
+        build_app("tests.transaction_views", **settings, **{OUTSIDE: mongodb_client}),
+        extra_environ={"REMOTE_ADDR": "127.0.0.1"},
+    )
+    app.post("/tx/write_two")
+    toolbar = app.app.registry.pdtb_history.last(1)[0][1]
+    (panel,) = [panel for panel in toolbar.panels if panel.name == "mongodb"]
+    names = [command.name for command in panel.commands]
+    assert names[-2:] == ["insert", "commitTransaction"], names
+
+
+def test_without_pyramid_tm_the_setting_is_refused(build_app):
+    with pytest.raises(ConfigurationError, match=r"mongodb\.transactions = true needs pyramid_tm"):
+        build_app("tests.transaction_views", **{"mongodb.transactions": "true"})
+
+
+def test_scripts_use_the_transaction_package(build_app, mongodb_client):
+    app = build_app("tests.transaction_views", **TRANSACTIONS, **{OUTSIDE: mongodb_client})
+    with transaction.manager:
+        join_transaction(app.registry).accounts.insert_one({"_id": "frank"})
+    with pytest.raises(RuntimeError), transaction.manager:
+        join_transaction(app.registry).accounts.insert_one({"_id": "gina"})
+        raise RuntimeError("abort")
+    assert accounts(mongodb_client) == ["frank"]
+    get_db(app.registry).accounts.insert_one({"_id": "harry"})  # outside: as before
+    assert accounts(mongodb_client) == ["frank", "harry"]
+
+
+@pytest.fixture(scope="module")
+def standalone_url():
+    port = free_port()
+    server = subprocess.Popen(
+        [find_executable(), "--port", str(port), "--storage-path", ":memory:", "--standalone"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"mongodb://127.0.0.1:{port}/"
+    client: MongoClient = MongoClient(url, serverSelectionTimeoutMS=500)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            client.admin.command("ping")
+            break
+        except pymongo.errors.PyMongoError:
+            time.sleep(0.2)
+    client.close()
+    yield url
+    server.terminate()
+    server.wait(30)
+
+
+def test_a_standalone_server_is_named_on_first_use(build_app, mongodb_client, standalone_url):
+    settings = {**TRANSACTIONS, "mongodb.url": standalone_url, OUTSIDE: mongodb_client}
+    app = TestApp(build_app("tests.transaction_views", **settings))
+    assert app.get("/tx/nothing").text == "no database"  # the app starts and serves
+    started = time.monotonic()
+    with pytest.raises(TransactionsUnsupported) as info:
+        app.post("/tx/write_two")
+    assert time.monotonic() - started < 5
+    message = str(info.value)
+    assert message.startswith("mongodb.transactions: ")
+    assert "replica set or a sharded cluster" in message

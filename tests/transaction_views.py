@@ -1,0 +1,72 @@
+"""Views of tests/test_transactions.py: writes that must be all or nothing."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+from pyramid.config import Configurator
+from pyramid.httpexceptions import HTTPBadRequest
+from pyramid.response import Response
+
+OUTSIDE = "tests.outside_client"
+PAIR = "tests.pair_barrier"
+
+
+def write_two(request):
+    request.db.accounts.insert_many([{"_id": "alice", "n": 1}, {"_id": "bob", "n": 1}])
+    return Response("written")
+
+
+def write_then_fail(request):
+    request.db.accounts.insert_one({"_id": "carol", "n": 1})
+    raise ValueError("after the write")
+
+
+def write_then_refuse(request):
+    request.db.accounts.insert_one({"_id": "dave", "n": 1})
+    raise HTTPBadRequest("after the write")
+
+
+def read_own_write(request):
+    request.db.accounts.insert_one({"_id": "erin", "n": 1})
+    mine = request.db.accounts.find_one({"_id": "erin"})
+    # Another client, in another thread (the request's session is bound to
+    # this one), must not see the write before the commit.
+    outside = request.registry.settings[OUTSIDE]
+    with ThreadPoolExecutor(1) as pool:
+        seen_outside = pool.submit(
+            lambda: outside.pyramid_mongo_test.accounts.find_one({"_id": "erin"})
+        ).result()
+    return Response(f"mine={mine is not None} outside={seen_outside is not None}")
+
+
+def read_modify_write(request):
+    """Loses updates without a transaction: read, add one in Python, write back."""
+    counter = request.db.counters.find_one({"_id": "c"}) or {"value": 0}
+    request.db.counters.replace_one({"_id": "c"}, {"value": counter["value"] + 1}, upsert=True)
+    return Response(str(counter["value"] + 1))
+
+
+def read_wait_write(request):
+    """read_modify_write with both requests of a pair reading before either writes."""
+    counter = request.db.counters.find_one({"_id": "c"}) or {"value": 0}
+    if request.environ.get("retry.attempt", 0) == 0:  # a retried request runs alone
+        request.registry.settings[PAIR].wait(timeout=10)
+    request.db.counters.replace_one({"_id": "c"}, {"value": counter["value"] + 1}, upsert=True)
+    return Response(str(counter["value"] + 1))
+
+
+def nothing(request):
+    return Response("no database")
+
+
+def includeme(config: Configurator) -> None:
+    for name, view in [
+        ("write_two", write_two),
+        ("write_then_fail", write_then_fail),
+        ("write_then_refuse", write_then_refuse),
+        ("read_own_write", read_own_write),
+        ("read_modify_write", read_modify_write),
+        ("read_wait_write", read_wait_write),
+        ("nothing", nothing),
+    ]:
+        config.add_route(name, f"/tx/{name}")
+        config.add_view(view, route_name=name)
