@@ -132,6 +132,10 @@ def includeme(config: Configurator) -> None:
     add_index_directives(config, create_at_start_up=mongo.create_indexes)
     if mongo.transactions:
         config.include(".transactions")
+    if mongo.sessions is not None:
+        from .sessions import add_session_factory
+
+        add_session_factory(config, mongo.sessions)
     if mongo.json_adapters:
         config.add_bson_adapters()
     if mongo.health_route:

@@ -19,6 +19,7 @@ from pyramid.settings import asbool, aslist
 
 from .options import first_line, given, ini_options, merge, parse_url
 from .redaction import SECRET, redact_url
+from .sessions import SessionSettings
 
 PREFIX = "mongodb."
 URL_ENVIRON = "MONGODB_URL"
@@ -37,6 +38,12 @@ HEALTH_TIMEOUT = "health_timeout"
 MAX_UPLOAD_SIZE = "max_upload_size"
 CREATE_INDEXES = "create_indexes"
 TRANSACTIONS = "transactions"
+SESSION_SECRET = "session_secret"
+SESSION_TIMEOUT = "session_timeout"
+SESSION_COLLECTION = "session_collection"
+SESSION_COOKIE_NAME = "session_cookie_name"
+SESSION_SECURE = "session_secure"
+SESSION_SAMESITE = "session_samesite"
 OWN_KEYS = frozenset(
     {
         URL,
@@ -52,6 +59,12 @@ OWN_KEYS = frozenset(
         MAX_UPLOAD_SIZE,
         CREATE_INDEXES,
         TRANSACTIONS,
+        SESSION_SECRET,
+        SESSION_TIMEOUT,
+        SESSION_COLLECTION,
+        SESSION_COOKIE_NAME,
+        SESSION_SECURE,
+        SESSION_SAMESITE,
     }
 )
 
@@ -88,6 +101,7 @@ class MongoSettings:
     max_upload_size: int
     create_indexes: bool
     transactions: bool = False
+    sessions: SessionSettings | None = None
     username: str | None = None
     auth_source: str | None = None
 
@@ -127,6 +141,7 @@ def parse_settings(
         max_upload_size=_byte_size(own.get(MAX_UPLOAD_SIZE, "10M"), PREFIX + MAX_UPLOAD_SIZE),
         create_indexes=asbool(own.get(CREATE_INDEXES, False)),
         transactions=asbool(own.get(TRANSACTIONS, False)),
+        sessions=_session_settings(own),
         username=parsed.username if parsed else None,
         auth_source=parsed.auth_source if parsed else None,
     )
@@ -141,7 +156,7 @@ def hide_secrets(settings: dict[str, Any]) -> None:
             continue
         if key == PREFIX + URL:
             settings[key] = redact_url(value)
-        elif "password" in key.lower():
+        elif "password" in key.lower() or "secret" in key.lower():
             settings[key] = SECRET
 
 
@@ -177,6 +192,28 @@ def _embedded_settings(own: Mapping[str, Any]) -> EmbeddedSettings:
             f"got {port_text!r}"
         )
     return EmbeddedSettings(storage_path=path, port=int(port_text))
+
+
+def _session_settings(own: Mapping[str, Any]) -> SessionSettings | None:
+    secret = str(own.get(SESSION_SECRET) or "")
+    if not secret:
+        return None
+    if len(secret) < 32:
+        raise ConfigurationError(
+            f"{PREFIX}{SESSION_SECRET} must be at least 32 characters of random text"
+        )
+    samesite = str(own.get(SESSION_SAMESITE, "Lax")).strip().capitalize()
+    if samesite not in ("Strict", "Lax", "None"):
+        raise ConfigurationError(f"{PREFIX}{SESSION_SAMESITE} must be Strict, Lax or None")
+    timeout = _positive_seconds(own.get(SESSION_TIMEOUT, 1200), PREFIX + SESSION_TIMEOUT)
+    return SessionSettings(
+        secret=secret,
+        timeout=int(timeout),
+        collection=str(own.get(SESSION_COLLECTION) or "sessions"),
+        cookie_name=str(own.get(SESSION_COOKIE_NAME) or "session"),
+        secure=asbool(own.get(SESSION_SECURE, False)),
+        samesite=samesite,
+    )
 
 
 def _health_route(value: Any) -> str | None:

@@ -1,0 +1,218 @@
+"""Server-side sessions in MongoDB (``mongodb.session_secret``).
+
+Pyramid's own sessions keep all their data in a signed cookie: 4 KB at most,
+and no way to end one on the server. Here the cookie carries only a signed,
+random session id; the data lives in a document of the ``sessions``
+collection, which a TTL index empties of idle sessions, and which is refused
+as expired even before the TTL monitor has run.
+
+It costs what it must: a request that never reads ``request.session``
+touches no document; one that reads it reads one document and writes
+nothing; one that changes it makes one write at the end of the request,
+setting only the keys it changed, so that two requests of one session that
+change different keys at once both keep their change (the same key: the
+last write wins).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pyramid.config import Configurator
+from pyramid.interfaces import ISession, ISessionFactory
+from pyramid.request import Request
+from pyramid.response import Response
+from webob.cookies import SignedCookieProfile
+from zope.interface import implementer
+
+SALT = "pyramid_mongo.session"
+_WHOLE = object()  # "every key changed": the data is written whole
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    secret: str
+    timeout: int = 1200
+    collection: str = "sessions"
+    cookie_name: str = "session"
+    secure: bool = False
+    samesite: str = "Lax"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _tracking(method: Callable[..., Any], keys: Callable[..., Any]) -> Callable[..., Any]:
+    def changing(self: MongoSession, *args: Any, **kwargs: Any) -> Any:
+        result = method(self, *args, **kwargs)
+        self._note_change(keys(*args, **kwargs))
+        return result
+
+    return changing
+
+
+@implementer(ISession)
+class MongoSession(dict[str, Any]):
+    """``request.session``: a dict whose data lives in MongoDB."""
+
+    def __init__(self, request: Request, settings: SessionSettings, store: Any) -> None:
+        self.request = request
+        self._settings = settings
+        self._store = store
+        self._cookie = SignedCookieProfile(
+            settings.secret,
+            SALT,
+            settings.cookie_name,
+            secure=settings.secure,
+            httponly=True,
+            samesite=settings.samesite,
+        ).bind(request)
+        self._changed: set[str] | object = set()
+        self._refresh = False
+        self._drop_cookie = False
+        self.new = True
+        self.created = _now()
+        found = self._load(self._cookie.get_value())
+        if found is None:
+            self.session_id = secrets.token_urlsafe(32)
+            dict.__init__(self)
+        else:
+            self.session_id = found["_id"]
+            self.new = False
+            self.created = found.get("created", self.created)
+            dict.__init__(self, found.get("data") or {})
+            left = found["expires"].replace(tzinfo=dt.UTC) - _now()
+            self._refresh = left < dt.timedelta(seconds=settings.timeout / 2)
+        self.accessed = _now()
+        request.add_response_callback(self._save)
+
+    def _load(self, session_id: Any) -> dict[str, Any] | None:
+        """The stored session, unless the cookie is missing, forged or expired."""
+        if not isinstance(session_id, str):
+            return None
+        found: dict[str, Any] | None = self._store.find_one({"_id": session_id})
+        if found is None:
+            return None
+        if found["expires"].replace(tzinfo=dt.UTC) <= _now():
+            return None  # idle too long, whether or not the TTL monitor has run
+        return found
+
+    # What changed, to write only that.
+    def _note_change(self, keys: Any) -> None:
+        if keys is _WHOLE or self._changed is _WHOLE:
+            self._changed = _WHOLE
+        else:
+            assert isinstance(self._changed, set)
+            self._changed |= set(keys)
+
+    __setitem__ = _tracking(dict.__setitem__, lambda key, value: [key])
+    __delitem__ = _tracking(dict.__delitem__, lambda key: [key])
+    pop = _tracking(dict.pop, lambda key, *default: [key])
+    setdefault = _tracking(dict.setdefault, lambda key, *default: [key])
+    popitem = _tracking(dict.popitem, lambda: _WHOLE)
+    clear = _tracking(dict.clear, lambda: _WHOLE)
+    update = _tracking(dict.update, lambda *args, **kwargs: _WHOLE)
+
+    def changed(self) -> None:
+        """A mutable value changed in place: write the whole session."""
+        self._note_change(_WHOLE)
+
+    def invalidate(self) -> None:
+        """End the session: its document goes now, and the cookie with the response."""
+        self._store.delete_one({"_id": self.session_id})
+        dict.clear(self)
+        self.session_id = secrets.token_urlsafe(32)
+        self.new = True
+        self._changed = set()
+        self._drop_cookie = True
+
+    def rotate(self) -> None:
+        """A new id for the same data, as at login (against session fixation)."""
+        self._store.delete_one({"_id": self.session_id})
+        self.session_id = secrets.token_urlsafe(32)
+        self.new = True
+        self._note_change(_WHOLE)
+
+    # Flash messages and CSRF tokens, as Pyramid's own sessions keep them.
+    def flash(self, msg: Any, queue: str = "", allow_duplicate: bool = True) -> None:
+        storage = self.setdefault("_f_" + queue, [])
+        if allow_duplicate or msg not in storage:
+            storage.append(msg)
+            self._note_change(["_f_" + queue])
+
+    def pop_flash(self, queue: str = "") -> list[Any]:
+        messages: list[Any] = self.pop("_f_" + queue) if "_f_" + queue in self else []
+        return messages
+
+    def peek_flash(self, queue: str = "") -> list[Any]:
+        return self.get("_f_" + queue, [])  # type: ignore[no-any-return]
+
+    def new_csrf_token(self) -> str:
+        token = secrets.token_hex(20)
+        self["_csrft_"] = token
+        return token
+
+    def get_csrf_token(self) -> str:
+        token = self.get("_csrft_")
+        return token if isinstance(token, str) else self.new_csrf_token()
+
+    def _save(self, request: Request, response: Response) -> None:
+        """One write at the end of the request, and the cookie that names it."""
+        if getattr(request, "exception", None) is not None and response.status_int >= 500:
+            return
+        now = _now()
+        expires = now + dt.timedelta(seconds=self._settings.timeout)
+        if self._changed is _WHOLE:
+            update: dict[str, Any] = {"$set": {"data": dict(self), "expires": expires}}
+        elif self._changed:
+            changed = sorted(self._changed)  # type: ignore[call-overload]
+            if not all(_plain(key) for key in changed):
+                update = {"$set": {"data": dict(self), "expires": expires}}
+            else:
+                kept = {f"data.{key}": self[key] for key in changed if key in self}
+                gone = {f"data.{key}": "" for key in changed if key not in self}
+                update = {"$set": {**kept, "expires": expires}}
+                if gone:
+                    update["$unset"] = gone
+        elif self._refresh and not self.new:
+            update = {"$set": {"expires": expires}}  # idle time restarts, half-way through
+        else:
+            if self._drop_cookie:
+                self._cookie.set_cookies(response, None)
+            return
+        update["$setOnInsert"] = {"created": self.created}
+        self._store.update_one({"_id": self.session_id}, update, upsert=True)
+        if self.new or self._drop_cookie:
+            self._cookie.set_cookies(response, self.session_id)
+
+
+def _plain(key: Any) -> bool:
+    return isinstance(key, str) and bool(key) and "." not in key and not key.startswith("$")
+
+
+def session_factory(settings: SessionSettings) -> Callable[[Request], MongoSession]:
+    def factory(request: Request) -> MongoSession:
+        from .request import get_connection
+
+        connection = get_connection(request.registry)
+        store = connection.client[connection.db_name][settings.collection]
+        return MongoSession(request, settings, store)
+
+    return factory
+
+
+def add_session_factory(config: Configurator, settings: SessionSettings) -> None:
+    """Ours, unless the application sets a session factory of its own."""
+    config.add_mongo_index(settings.collection, [("expires", 1)], expireAfterSeconds=0)
+
+    def register() -> None:
+        if config.registry.queryUtility(ISessionFactory) is None:
+            config.registry.registerUtility(session_factory(settings), ISessionFactory)
+
+    # After the application's own set_session_factory, whichever comes first.
+    config.action(("pyramid_mongo.sessions",), register, order=10)

@@ -1,0 +1,63 @@
+"""Views of tests/test_sessions.py."""
+
+from pyramid.config import Configurator
+from pyramid.response import Response
+
+
+def put(request):
+    for key, value in request.params.items():
+        request.session[key] = value
+    return Response("stored")
+
+
+def show(request):
+    return Response(repr(sorted(request.session.items())))
+
+
+def nothing(request):
+    return Response("no session")
+
+
+def logout(request):
+    request.session.invalidate()
+    return Response("gone")
+
+
+def login(request):
+    request.session.rotate()
+    request.session["user"] = request.params["user"]
+    return Response("rotated")
+
+
+def flash(request):
+    request.session.flash(request.params["message"])
+    return Response("flashed")
+
+
+def messages(request):
+    return Response(repr(request.session.pop_flash()))
+
+
+def guarded(request):
+    return Response("accepted")
+
+
+def csrf_token(request):
+    return Response(request.session.get_csrf_token())
+
+
+def includeme(config: Configurator) -> None:
+    for name, view in [
+        ("put", put),
+        ("show", show),
+        ("nothing", nothing),
+        ("logout", logout),
+        ("login", login),
+        ("flash", flash),
+        ("messages", messages),
+        ("csrf_token", csrf_token),
+    ]:
+        config.add_route(f"session.{name}", f"/session/{name}")
+        config.add_view(view, route_name=f"session.{name}", require_csrf=False)
+    config.add_route("session.guarded", "/session/guarded")
+    config.add_view(guarded, route_name="session.guarded", request_method="POST")
