@@ -43,7 +43,7 @@ def bake(output: Path, **answers) -> Path:
     )
 
 
-def expected_files(package: str, extension: str) -> list[str]:
+def expected_files(package: str, extension: str, auth: bool = True) -> list[str]:
     files = [
         ".gitignore",
         "CHANGES.txt",
@@ -66,9 +66,11 @@ def expected_files(package: str, extension: str) -> list[str]:
         f"{package}/views/notfound.py",
         f"{package}/views/unavailable.py",
     ]
-    files += [
-        f"{package}/templates/{name}.{extension}" for name in ("404", "503", "home", "layout")
-    ]
+    pages = ["404", "503", "home", "layout"]
+    if auth:
+        pages += ["account", "login", "signup"]
+        files += [f"{package}/security.py", f"{package}/views/auth.py", "tests/test_auth.py"]
+    files += [f"{package}/templates/{name}.{extension}" for name in pages]
     return sorted(files)
 
 
@@ -82,13 +84,16 @@ def files_in(project: Path) -> list[str]:
         ({}, "pyramid_mongo_project", "jinja2"),
         ({"template_language": "chameleon"}, "pyramid_mongo_project", "pt"),
         ({**SHOP, "template_language": "jinja2"}, "shop_front", "jinja2"),
+        ({"auth": "no"}, "pyramid_mongo_project", "jinja2"),
         (SHOP, "shop_front", "pt"),
     ],
 )
 def test_each_choice_generates_exactly_its_files(tmp_path, answers, package, extension):
     project = bake(tmp_path, **answers)
     assert project.name == package
-    assert files_in(project) == expected_files(package, extension)
+    auth = answers.get("auth", "yes") == "yes"
+    assert files_in(project) == expected_files(package, extension, auth)
+    assert ("mongodb.session_secret = " in (project / "testing.ini").read_text()) == auth
     for path in project.rglob("*"):
         if path.is_file():
             assert "cookiecutter" not in path.read_text(), path

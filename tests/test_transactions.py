@@ -73,29 +73,26 @@ def test_conflicts_are_retried_until_no_update_is_lost(app, mongodb_client):
     assert mongodb_client[TEST_DB].counters.find_one({"_id": "c"})["value"] == 80
 
 
-def test_without_transactions_an_interleaved_pair_loses_an_update(build_app, mongodb_client):
-    """The control: both requests read 0 before either writes, and both write 1."""
-    settings = {OUTSIDE: mongodb_client, PAIR: threading.Barrier(2)}
+@pytest.mark.parametrize(
+    ("settings", "answers", "final"),
+    [
+        # The control: both requests read 0 before either writes, and both write 1.
+        ({}, ["1", "1"], 1),
+        # In transactions the second write conflicts, and its request runs again.
+        (TRANSACTIONS, ["1", "2"], 2),
+    ],
+    ids=["without-transactions", "with-transactions"],
+)
+def test_an_interleaved_read_modify_write_pair(build_app, mongodb_client, settings, answers, final):
+    settings = {**settings, OUTSIDE: mongodb_client, PAIR: threading.Barrier(2)}
     app = build_app("tests.transaction_views", **settings)
 
     def bump(_):
         return TestApp(app).post("/tx/read_wait_write").text
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        assert list(pool.map(bump, range(2))) == ["1", "1"]
-    assert mongodb_client[TEST_DB].counters.find_one({"_id": "c"})["value"] == 1
-
-
-def test_with_transactions_the_same_pair_conflicts_and_is_retried(build_app, mongodb_client):
-    settings = {**TRANSACTIONS, OUTSIDE: mongodb_client, PAIR: threading.Barrier(2)}
-    app = build_app("tests.transaction_views", **settings)
-
-    def bump(_):
-        return TestApp(app).post("/tx/read_wait_write").text
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        assert sorted(pool.map(bump, range(2))) == ["1", "2"]
-    assert mongodb_client[TEST_DB].counters.find_one({"_id": "c"})["value"] == 2
+        assert sorted(pool.map(bump, range(2))) == answers
+    assert mongodb_client[TEST_DB].counters.find_one({"_id": "c"})["value"] == final
 
 
 def test_a_request_that_never_touches_the_database_starts_nothing(app, mongodb_client):

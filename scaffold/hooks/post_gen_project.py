@@ -8,6 +8,7 @@ from pathlib import Path
 EXTENSIONS = {"jinja2": ".jinja2", "chameleon": ".pt"}
 PLACEHOLDER = " >= 1.0.0.dev0"
 chosen = {{ cookiecutter.template_language | jsonify }}
+with_accounts = {{ cookiecutter.auth }}  # a boolean answer: True or False
 repo_name = {{ cookiecutter.repo_name | jsonify }}
 # The template folder (scaffold/) of the pyramid-mongo checkout cookiecutter used:
 # the user's own, or its clone of gh:OWNER/pyramid-mongo.
@@ -53,6 +54,14 @@ for language, extension in EXTENSIONS.items():
     if language != chosen:
         for path in templates.glob("*" + extension):
             path.unlink()
+if not with_accounts:
+    for path in [
+        Path(repo_name, "security.py"),
+        Path(repo_name, "views", "auth.py"),
+        Path("tests", "test_auth.py"),
+        *(templates / f"{page}{EXTENSIONS[chosen]}" for page in ("signup", "login", "account")),
+    ]:
+        path.unlink()
 
 print(
     f"""

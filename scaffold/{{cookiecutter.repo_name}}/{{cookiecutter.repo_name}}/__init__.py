@@ -26,6 +26,9 @@ def main(global_config, **settings):
 {%- endif %}
         config.include("pyramid_mongo")
         config.include(".routes")
+{%- if cookiecutter.auth %}
+        config.include(".security")
+{%- endif %}
         # The name in every page's header.
         config.add_request_method(lambda request: PROJECT, "project_name", property=True)
         # Created by `pyramid-mongo-indexes development.ini`, or at start-up

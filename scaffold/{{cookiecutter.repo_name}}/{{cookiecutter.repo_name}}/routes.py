@@ -4,3 +4,9 @@ def includeme(config):
     config.add_route("counter", "/counters/{name}")
     config.add_route("api.items", "/api/items")
     config.add_route("api.item", "/api/items/{id}", objectid="id")
+{%- if cookiecutter.auth %}
+    config.add_route("signup", "/signup")
+    config.add_route("login", "/login")
+    config.add_route("logout", "/logout")
+    config.add_route("account", "/account")
+{%- endif %}

@@ -1,0 +1,78 @@
+"""Sign-up, login, logout and the protected page, through the real app."""
+
+import re
+
+import pytest
+
+PASSWORD = "correct horse battery"
+
+
+def sign_up(testapp, email="Ada@Example.com", password=PASSWORD, status=303):
+    form = testapp.get("/signup").forms[0]
+    form["email"], form["password"] = email, password
+    return form.submit(status=status)
+
+
+def log_in(testapp, email="ada@example.com", password=PASSWORD, status=303):
+    form = testapp.get("/login").forms[0]
+    form["email"], form["password"] = email, password
+    return form.submit(status=status)
+
+
+def test_sign_up_logs_in_and_stores_a_hash_not_the_password(testapp, mongodb_db):
+    page = sign_up(testapp).follow()
+    assert 'id="email">ada@example.com<' in page.text  # the normalised address
+    (user,) = mongodb_db.users.find()
+    assert user["email"] == "ada@example.com"
+    assert user["password"].startswith("$argon2") and PASSWORD not in user["password"]
+    assert "ada@example.com" in testapp.get("/").text  # the home page says who
+
+
+def test_a_second_account_for_the_same_address_is_refused(testapp, mongodb_db):
+    sign_up(testapp)
+    testapp.reset()
+    page = sign_up(testapp, email=" ADA@example.com ", status=200)
+    assert "already an account" in page.text
+    assert mongodb_db.users.count_documents({}) == 1
+
+
+def test_log_out_and_in_again(testapp):
+    sign_up(testapp)
+    home = testapp.get("/")
+    home.forms[0 if "logout" in home.forms[0].action else 1].submit(status=303)
+    testapp.get("/account", status=303)  # logged out: sent to log in
+    assert 'id="email">ada@example.com<' in log_in(testapp).follow().text
+
+
+def test_the_session_id_changes_at_login(testapp):
+    testapp.get("/login")  # a session before login (its CSRF token)
+    before = testapp.cookies.get("session")
+    sign_up(testapp)
+    assert testapp.cookies.get("session") not in (None, before)
+
+
+def test_a_wrong_password_and_an_unknown_address_get_the_same_answer(testapp):
+    sign_up(testapp)
+    testapp.reset()
+    wrong = log_in(testapp, password="not the password", status=400)
+    unknown = log_in(testapp, email="nobody@example.com", status=400)
+    message = re.search(r'id="error">([^<]*)<', wrong.text).group(1)
+    assert message == re.search(r'id="error">([^<]*)<', unknown.text).group(1)
+
+
+def test_repeated_failures_make_the_address_wait(testapp):
+    sign_up(testapp)
+    testapp.reset()
+    for _ in range(5):
+        log_in(testapp, password="not the password", status=400)
+    assert "try again later" in log_in(testapp, status=429).text
+
+
+def test_the_protected_page_sends_strangers_to_log_in(testapp):
+    response = testapp.get("/account", status=303)
+    assert response.location.startswith("http://example.com/login")
+
+
+@pytest.mark.parametrize("path", ["/signup", "/login", "/logout"])
+def test_forms_without_the_csrf_token_are_refused(testapp, path):
+    testapp.post(path, {"email": "ada@example.com", "password": PASSWORD}, status=400)

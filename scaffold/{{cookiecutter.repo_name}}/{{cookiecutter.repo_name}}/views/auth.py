@@ -1,0 +1,113 @@
+"""Sign-up, login and logout, with passwords hashed by argon2.
+
+Login failures say the same whether or not the e-mail exists (and take the
+same time: a missing user's password is checked against a dummy hash), and
+after MAX_FAILURES failures for one address in FAILURE_WINDOW, that address
+must wait before it can try again.
+"""
+
+import datetime as dt
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from pymongo.errors import DuplicateKeyError
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.security import forget, remember
+from pyramid.view import forbidden_view_config, view_config
+
+from ..security import AUTHENTICATED
+
+HASHER = PasswordHasher()
+DUMMY_HASH = HASHER.hash("not anybody's password")
+MAX_FAILURES = 5
+FAILURE_WINDOW = dt.timedelta(minutes=15)
+MIN_PASSWORD = 10
+REFUSED = "That e-mail address and password do not match an account."
+RENDERER = "{{ cookiecutter.repo_name }}:templates/{}.{{ cookiecutter.__template_extension }}"
+
+
+def normalised(email):
+    return email.strip().lower()
+
+
+def _form(request):
+    """The e-mail address (normalised) and password a form sent."""
+    return normalised(request.POST.get("email", "")), request.POST.get("password", "")
+
+
+@view_config(route_name="signup", renderer=RENDERER.format("signup"))
+def signup(request):
+    if request.method != "POST":
+        return {"error": None, "email": ""}
+    email, password = _form(request)
+    if "@" not in email or len(email) > 254:
+        return {"error": "Give an e-mail address.", "email": email}
+    if len(password) < MIN_PASSWORD:
+        return {"error": f"Use at least {MIN_PASSWORD} characters.", "email": email}
+    user = {"email": email, "password": HASHER.hash(password), "created": _now()}
+    try:
+        request.db.users.insert_one(user)  # the unique index decides
+    except DuplicateKeyError:
+        _doom(request)  # nothing of this request is kept
+        return {"error": "There is already an account for that address.", "email": email}
+    return _logged_in(request, user)
+
+
+@view_config(route_name="login", renderer=RENDERER.format("login"))
+def login(request):
+    if request.method != "POST":
+        return {"error": None, "email": ""}
+    email, password = _form(request)
+    failures = request.db.login_failures
+    if failures.count_documents({"email": email, "expires": {"$gt": _now()}}) >= MAX_FAILURES:
+        request.response.status = 429
+        return {"error": "Too many failed attempts: try again later.", "email": email}
+    user = request.db.users.find_one({"email": email})
+    if not _password_matches(user, password):
+        failures.insert_one({"email": email, "expires": _now() + FAILURE_WINDOW})
+        request.response.status = 400
+        return {"error": REFUSED, "email": email}
+    return _logged_in(request, user)
+
+
+@view_config(route_name="logout", request_method="POST")
+def logout(request):
+    request.session.invalidate()
+    return HTTPSeeOther(request.route_url("home"), headers=forget(request))
+
+
+@view_config(
+    route_name="account",
+    permission=AUTHENTICATED,
+    renderer=RENDERER.format("account"),
+)
+def account(request):
+    """A page only a logged-in user sees."""
+    return {"user": request.identity}
+
+
+@forbidden_view_config()
+def log_in_first(request):
+    return HTTPSeeOther(request.route_url("login", _query={"next": request.path}))
+
+
+def _logged_in(request, user):
+    request.session.rotate()  # a new session id at login: no session fixation
+    headers = remember(request, str(user["_id"]))
+    return HTTPSeeOther(request.route_url("account"), headers=headers)
+
+
+def _password_matches(user, password):
+    try:
+        return HASHER.verify(user["password"] if user else DUMMY_HASH, password) and bool(user)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _doom(request):
+    if "tm.active" in request.environ:
+        request.tm.doom()
+
+
+def _now():
+    return dt.datetime.now(dt.timezone.utc)
