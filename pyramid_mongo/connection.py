@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import re
 import threading
 import weakref
 from collections.abc import Callable, Sequence
@@ -32,6 +33,19 @@ log = logging.getLogger(__name__)
 _live_connections: weakref.WeakSet[MongoConnection] = weakref.WeakSet()
 
 
+# PyMongo's repr hides the user's password but shows a TLS key's.
+_KEY_PASSWORD = re.compile(
+    r"""(tlscertificatekeyfilepassword=)('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
+)
+
+
+class Client(MongoClient[Any]):
+    """A MongoClient whose repr (shown in pshell, logs, tracebacks) holds no secret."""
+
+    def __repr__(self) -> str:
+        return _KEY_PASSWORD.sub(r"\1'***'", super().__repr__())
+
+
 def _driver_info() -> DriverInfo:
     from . import __version__
 
@@ -46,7 +60,7 @@ class MongoConnection:
         self.settings = settings
         self.db_name: str = settings.db_name or ""
         self.db_names = frozenset({self.db_name, *settings.databases})
-        self._factory: Callable[..., Any] = settings.client_factory or MongoClient
+        self._factory: Callable[..., Any] = settings.client_factory or Client
         self._options = {"connect": False, **settings.client_options, "driver": _driver_info()}
         if listeners:
             own = self._options.get("event_listeners") or []

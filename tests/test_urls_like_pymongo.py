@@ -344,6 +344,21 @@ class TestNoPasswordAnywhere:
         assert "ss-word" not in str(info.value)
 
 
+def test_a_tls_key_password_shows_in_no_repr(clean_env):
+    url = "mongodb://127.0.0.1:1/shop?tls=true&tlsCertificateKeyFilePassword=key-secret"
+    for settings in (
+        {"mongodb.url": url},
+        {
+            "mongodb.url": "mongodb://127.0.0.1:1/shop",
+            "mongodb.tls": "true",
+            "mongodb.tlsCertificateKeyFilePassword": 'it\'s "key-secret"',
+        },
+    ):
+        client = get_client(build(**settings).registry)
+        assert "key-secret" not in repr(client)
+        assert "tlscertificatekeyfilepassword='***'" in repr(client)
+
+
 def test_an_ini_with_the_password_in_a_key_keeps_it_out_of_the_settings(clean_env):
     app = build(
         **{
