@@ -12,7 +12,7 @@ import shutil
 
 import nox
 
-OLDEST_PYMONGO = "4.13.0"
+OLDEST_PYMONGO = "4.17.0"
 ARGS = ["-q", "-p", "no:cacheprovider", "--ignore=tests/test_scaffold.py"]
 
 

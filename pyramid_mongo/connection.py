@@ -39,11 +39,13 @@ _KEY_PASSWORD = re.compile(
 )
 
 
+# A MongoClient whose repr (shown in pshell, logs, tracebacks) holds no
+# secret. No docstring: pshell's banner shows an object's docstring instead
+# of its repr, and the banner should show the client.
 class Client(MongoClient[Any]):
-    """A MongoClient whose repr (shown in pshell, logs, tracebacks) holds no secret."""
-
     def __repr__(self) -> str:
-        return _KEY_PASSWORD.sub(r"\1'***'", super().__repr__())
+        shown = super().__repr__().removeprefix(type(self).__name__)
+        return "MongoClient" + _KEY_PASSWORD.sub(r"\1'***'", shown)
 
 
 def _driver_info() -> DriverInfo:

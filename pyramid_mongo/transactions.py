@@ -184,9 +184,6 @@ def wait_before_retry(event: Any) -> None:
 
 
 def includeme(config: Configurator) -> None:
-    if not hasattr(ClientSession, "bind"):
-        raise ConfigurationError(f"{SETTING} needs PyMongo 4.17 or later (ClientSession.bind)")
-
     def check_pyramid_tm() -> None:
         tweens = config.registry.queryUtility(ITweens)
         names = [name for name, _ in tweens.implicit()] + [name for name, _ in tweens.explicit]

@@ -19,9 +19,6 @@ from pyramid_mongo.transactions import TransactionsUnsupported
 from tests.conftest import TEST_DB
 from tests.transaction_views import OUTSIDE, PAIR
 
-pytestmark = pytest.mark.skipif(
-    pymongo.version_tuple < (4, 17), reason="mongodb.transactions needs PyMongo 4.17"
-)
 TRANSACTIONS = {
     "pyramid.includes": "pyramid_tm pyramid_retry",
     "mongodb.transactions": "true",
