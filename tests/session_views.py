@@ -3,6 +3,8 @@
 from pyramid.config import Configurator
 from pyramid.response import Response
 
+from tests.views_under_test import add_views
+
 
 def put(request):
     for key, value in request.params.items():
@@ -47,17 +49,7 @@ def csrf_token(request):
 
 
 def includeme(config: Configurator) -> None:
-    for name, view in [
-        ("put", put),
-        ("show", show),
-        ("nothing", nothing),
-        ("logout", logout),
-        ("login", login),
-        ("flash", flash),
-        ("messages", messages),
-        ("csrf_token", csrf_token),
-    ]:
-        config.add_route(f"session.{name}", f"/session/{name}")
-        config.add_view(view, route_name=f"session.{name}", require_csrf=False)
+    views = [put, show, nothing, logout, login, flash, messages, csrf_token]
+    add_views(config, "session", {view.__name__: view for view in views}, require_csrf=False)
     config.add_route("session.guarded", "/session/guarded")
     config.add_view(guarded, route_name="session.guarded", request_method="POST")

@@ -6,6 +6,8 @@ from pyramid.config import Configurator
 from pyramid.httpexceptions import HTTPBadRequest
 from pyramid.response import Response
 
+from tests.views_under_test import add_views
+
 OUTSIDE = "tests.outside_client"
 PAIR = "tests.pair_barrier"
 
@@ -59,14 +61,6 @@ def nothing(request):
 
 
 def includeme(config: Configurator) -> None:
-    for name, view in [
-        ("write_two", write_two),
-        ("write_then_fail", write_then_fail),
-        ("write_then_refuse", write_then_refuse),
-        ("read_own_write", read_own_write),
-        ("read_modify_write", read_modify_write),
-        ("read_wait_write", read_wait_write),
-        ("nothing", nothing),
-    ]:
-        config.add_route(name, f"/tx/{name}")
-        config.add_view(view, route_name=name)
+    views = [write_two, write_then_fail, write_then_refuse, read_own_write]
+    views += [read_modify_write, read_wait_write, nothing]
+    add_views(config, "tx", {view.__name__: view for view in views})

@@ -132,20 +132,30 @@ def tagged(request):
     return Response(f"<html><body>{tag}: {found is not None}</body></html>")
 
 
+def add_views(config: Configurator, prefix: str, views: dict, **options) -> None:
+    """Each view at /<prefix>/<name>, its route named <prefix>.<name>."""
+    for name, view in views.items():
+        route = f"{prefix}.{name}" if prefix else name
+        config.add_route(route, f"/{prefix}/{name}" if prefix else f"/{name}")
+        config.add_view(view, route_name=route, **options)
+
+
 def includeme(config: Configurator) -> None:
-    for name, view in [
-        ("seed", seed),
-        ("keep", keep_cursors),
-        ("keep_in_analytics", keep_in_analytics),
-        ("keep_then_fail", keep_then_fail),
-        ("keep_then_crash", keep_then_crash),
-        ("stream", stream),
-        ("no_db", no_db),
-        ("count", count),
-        ("tagged", tagged),
-    ]:
-        config.add_route(name, f"/{name}")
-        config.add_view(view, route_name=name)
+    add_views(
+        config,
+        "",
+        {
+            "seed": seed,
+            "keep": keep_cursors,
+            "keep_in_analytics": keep_in_analytics,
+            "keep_then_fail": keep_then_fail,
+            "keep_then_crash": keep_then_crash,
+            "stream": stream,
+            "no_db": no_db,
+            "count": count,
+            "tagged": tagged,
+        },
+    )
     config.add_exception_view(boom_view, context=Boom)
     config.add_route("upload", "/files", request_method="POST")
     config.add_view(upload, route_name="upload")
