@@ -24,7 +24,7 @@ from pymongo.database import Database
 from pymongo.driver_info import DriverInfo
 from pyramid.exceptions import ConfigurationError
 
-from .options import BAD_SETTING, first_line
+from .options import BAD_SETTING, first_line, option_value
 from .redaction import redact_url, scrub
 from .settings import MongoSettings
 
@@ -125,12 +125,12 @@ class MongoConnection:
         if self._refusal_reported:
             return
         self._refusal_reported = True
-        user = self.settings.client_options.get("username") or self.settings.username
+        options = self.settings.client_options
         log.error(
             "MongoDB refused the credentials of user %r (authSource %r) from %s: "
             "check the user name, password and authSource",
-            user,
-            self.settings.client_options.get("authSource") or self.settings.auth_source,
+            option_value("username", options) or self.settings.username,
+            option_value("authSource", options) or self.settings.auth_source,
             self.settings.url_source,
         )
 

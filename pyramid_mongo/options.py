@@ -191,7 +191,12 @@ def merge(
     return merged
 
 
-def given(name: str, options: Mapping[str, Any], url: ParsedURL | None) -> bool:
+def option_value(name: str, options: Mapping[str, Any]) -> Any:
+    """An option's value however the keys spell it, or None."""
     wanted = option_name(name)
-    in_url = url is not None and wanted in url.options
-    return in_url or any(option_name(key) == wanted for key in options)
+    return next((value for key, value in options.items() if option_name(key) == wanted), None)
+
+
+def given(name: str, options: Mapping[str, Any], url: ParsedURL | None) -> bool:
+    in_url = url is not None and option_name(name) in url.options
+    return in_url or option_value(name, options) is not None

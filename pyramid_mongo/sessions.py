@@ -30,7 +30,7 @@ from webob.cookies import SignedCookieProfile
 from zope.interface import implementer
 
 SALT = "pyramid_mongo.session"
-_WHOLE = object()  # "every key changed": the data is written whole
+_WHOLE = None  # "every key changed": the data is written whole
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ class MongoSession(dict[str, Any]):
             httponly=True,
             samesite=settings.samesite,
         ).bind(request)
-        self._changed: set[str] | object = set()
+        self._changed: set[str] | None = set()  # None: the whole session
         self._refresh = False
         self._drop_cookie = False
         self.new = True
@@ -107,7 +107,6 @@ class MongoSession(dict[str, Any]):
         if keys is _WHOLE or self._changed is _WHOLE:
             self._changed = _WHOLE
         else:
-            assert isinstance(self._changed, set)
             self._changed |= set(keys)
 
     __setitem__ = _tracking(dict.__setitem__, lambda key, value: [key])
@@ -165,30 +164,33 @@ class MongoSession(dict[str, Any]):
         """One write at the end of the request, and the cookie that names it."""
         if getattr(request, "exception", None) is not None and response.status_int >= 500:
             return
-        now = _now()
-        expires = now + dt.timedelta(seconds=self._settings.timeout)
-        if self._changed is _WHOLE:
-            update: dict[str, Any] = {"$set": {"data": dict(self), "expires": expires}}
-        elif self._changed:
-            changed = sorted(self._changed)  # type: ignore[call-overload]
-            if not all(_plain(key) for key in changed):
-                update = {"$set": {"data": dict(self), "expires": expires}}
-            else:
-                kept = {f"data.{key}": self[key] for key in changed if key in self}
-                gone = {f"data.{key}": "" for key in changed if key not in self}
-                update = {"$set": {**kept, "expires": expires}}
-                if gone:
-                    update["$unset"] = gone
-        elif self._refresh and not self.new:
-            update = {"$set": {"expires": expires}}  # idle time restarts, half-way through
-        else:
+        update = self._update(_now() + dt.timedelta(seconds=self._settings.timeout))
+        if update is None:
             if self._drop_cookie:
                 self._cookie.set_cookies(response, None)
             return
         update["$setOnInsert"] = {"created": self.created}
         self._store.update_one({"_id": self.session_id}, update, upsert=True)
-        if self.new or self._drop_cookie:
+        if self.new:  # a new id, or one given after invalidate() or rotate()
             self._cookie.set_cookies(response, self.session_id)
+
+    def _update(self, expires: dt.datetime) -> dict[str, Any] | None:
+        """The changed keys only, when they can be named in a field path."""
+        changed = self._changed
+        if changed is _WHOLE or not all(_plain(key) for key in changed):
+            return {"$set": {"data": dict(self), "expires": expires}}
+        if changed:
+            update: dict[str, Any] = {
+                "$set": {f"data.{key}": self[key] for key in changed if key in self}
+            }
+            update["$set"]["expires"] = expires
+            gone = {f"data.{key}": "" for key in changed if key not in self}
+            if gone:
+                update["$unset"] = gone
+            return update
+        if self._refresh and not self.new:
+            return {"$set": {"expires": expires}}  # idle time restarts, half-way through
+        return None
 
 
 def _plain(key: Any) -> bool:
