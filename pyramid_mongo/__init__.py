@@ -17,7 +17,8 @@ from pyramid.exceptions import ConfigurationError
 from pyramid.registry import Registry
 
 from . import monitoring
-from .connection import MongoConnection
+from ._version import __version__
+from .connection import CONNECTION_KEY, MongoConnection, get_client, get_connection, get_db
 from .counters import increment
 from .embedded import EmbeddedServer, EmbeddedServerError, PortInUse
 from .errors import error_response, json_body
@@ -28,11 +29,12 @@ from .json import ExtendedJSON, add_bson_adapters, add_bson_adapters_directive
 from .monitoring import CommandRecorder
 from .objectid import ObjectIdPredicate, find_one_or_404
 from .redaction import redact_url
-from .request import CONNECTION_KEY, add_request_methods, get_connection
+from .request import add_request_methods
+from .sessions import add_session_factory
 from .settings import EMBEDDED_PORT, PREFIX, MongoSettings, hide_secrets, parse_settings
 
-__version__ = "1.0.0.dev0"
 __all__ = [
+    "__version__",
     "add_bson_adapters",
     "error_response",
     "file_response",
@@ -54,24 +56,13 @@ log = logging.getLogger(__name__)
 EMBEDDED_SERVER_KEY = "pyramid_mongo.embedded_server"
 
 
-def get_client(registry: Registry) -> Any:
-    """The application's MongoClient in this process, for scripts and pshell."""
-    return get_connection(registry).client
-
-
-def get_db(registry: Registry, name: str | None = None) -> Database[Any]:
-    """The application's database (or one of mongodb.databases) outside a request:
-    scripts, pshell, tests."""
-    connection = get_connection(registry)
-    return connection.client[connection.database_name(name)]
-
-
 def join_transaction(
     registry: Registry, name: str | None = None, transaction_manager: Any = None
 ) -> Database[Any]:
     """The application's database in a MongoDB transaction joined to the
     ``transaction`` package's current transaction, for scripts and pshell
     (see :func:`pyramid_mongo.transactions.join_transaction`)."""
+    # Imported here: the transaction package is optional.
     from .transactions import join_transaction as join
 
     db: Database[Any] = join(registry, name, transaction_manager)
@@ -133,8 +124,6 @@ def includeme(config: Configurator) -> None:
     if mongo.transactions:
         config.include(".transactions")
     if mongo.sessions is not None:
-        from .sessions import add_session_factory
-
         add_session_factory(config, mongo.sessions)
     if mongo.json_adapters:
         config.add_bson_adapters()
@@ -142,6 +131,6 @@ def includeme(config: Configurator) -> None:
         add_health_view(config, mongo.health_route, mongo.health_timeout)
     toolbar_app = monitoring.toolbar_app(config.registry)
     if listeners and toolbar_app is not None:
-        from .debugtoolbar import add_to_toolbar
+        from .debugtoolbar import add_to_toolbar  # pyramid_debugtoolbar is optional
 
         add_to_toolbar(toolbar_app)

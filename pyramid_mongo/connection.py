@@ -13,7 +13,6 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-import re
 import threading
 import weakref
 from collections.abc import Callable, Sequence
@@ -24,34 +23,49 @@ from pymongo.database import Database
 from pymongo.driver_info import DriverInfo
 from pyramid.exceptions import ConfigurationError
 
+from ._version import __version__
 from .options import BAD_SETTING, first_line, option_value
-from .redaction import redact_url, scrub
+from .redaction import hide, redact_url, scrub
 from .settings import MongoSettings
 
 log = logging.getLogger(__name__)
 
+CONNECTION_KEY = "pyramid_mongo.connection"
+
 _live_connections: weakref.WeakSet[MongoConnection] = weakref.WeakSet()
 
 
-# PyMongo's repr hides the user's password but shows a TLS key's.
-_KEY_PASSWORD = re.compile(
-    r"""(tlscertificatekeyfilepassword=)('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
-)
-
-
 # A MongoClient whose repr (shown in pshell, logs, tracebacks) holds no
-# secret. No docstring: pshell's banner shows an object's docstring instead
-# of its repr, and the banner should show the client.
+# secret: older PyMongo shows a TLS key's password and authMechanismProperties
+# in it. No docstring: pshell's banner shows an object's docstring instead of
+# its repr, and the banner should show the client.
 class Client(MongoClient[Any]):
+    hidden: frozenset[str] = frozenset()
+
     def __repr__(self) -> str:
         shown = super().__repr__().removeprefix(type(self).__name__)
-        return "MongoClient" + _KEY_PASSWORD.sub(r"\1'***'", shown)
+        return "MongoClient" + hide(shown, self.hidden)
 
 
-def _driver_info() -> DriverInfo:
-    from . import __version__
+def get_connection(registry: Any) -> MongoConnection:
+    """The application's connection: its settings and its client in this process."""
+    try:
+        connection: MongoConnection = registry[CONNECTION_KEY]
+    except KeyError:
+        raise LookupError("pyramid_mongo is not included in this application") from None
+    return connection
 
-    return DriverInfo(name="pyramid_mongo", version=__version__)
+
+def get_client(registry: Any) -> Any:
+    """The application's MongoClient in this process, for scripts and pshell."""
+    return get_connection(registry).client
+
+
+def get_db(registry: Any, name: str | None = None) -> Database[Any]:
+    """The application's database (or one of mongodb.databases) outside a request:
+    scripts, pshell, tests."""
+    connection = get_connection(registry)
+    return connection.client[connection.database_name(name)]
 
 
 class MongoConnection:
@@ -63,14 +77,18 @@ class MongoConnection:
         self.db_name: str = settings.db_name or ""
         self.db_names = frozenset({self.db_name, *settings.databases})
         self._factory: Callable[..., Any] = settings.client_factory or Client
-        self._options = {"connect": False, **settings.client_options, "driver": _driver_info()}
+        self._options = {
+            "connect": False,
+            **settings.client_options,
+            "driver": DriverInfo(name="pyramid_mongo", version=__version__),
+        }
         if listeners:
             own = self._options.get("event_listeners") or []
             self._options["event_listeners"] = [*own, *listeners]
         self._lock = threading.Lock()
         self._inherited: list[Any] = []
         self._refusal_reported = False
-        self._transactions_checked = False
+        self.transactions_checked = False
         # Building the first client now runs PyMongo's own checks of the URL
         # and options at start-up; connect=False keeps it off the network.
         self._client: MongoClient[Any] | None = self._new_client(settings.url_source)
@@ -83,9 +101,12 @@ class MongoConnection:
     def _new_client(self, source: str = "the MongoDB URL") -> MongoClient[Any]:
         try:
             client: MongoClient[Any] = self._factory(self.url, **self._options)
-            return client
         except BAD_SETTING as exc:
-            raise ConfigurationError(f"{source}: {scrub(first_line(exc), self.url)}") from None
+            reason = scrub(first_line(exc), self.url)
+            raise ConfigurationError(f"{source}: {hide(reason, self.settings.secrets)}") from None
+        if isinstance(client, Client):
+            client.hidden = self.settings.secrets
+        return client
 
     @property
     def client(self) -> MongoClient[Any]:
@@ -111,14 +132,6 @@ class MongoConnection:
                 f"database {name!r} is neither mongodb.db_name nor in mongodb.databases"
             )
         return name
-
-    def check_transactions(self) -> None:
-        """Once per process: a server that cannot run transactions is named."""
-        if not self._transactions_checked:
-            from .transactions import check_supported
-
-            check_supported(self.client, redact_url(self.url))
-            self._transactions_checked = True
 
     def report_refused_credentials(self) -> None:
         """One log line per process naming who was refused (never the password)."""

@@ -19,6 +19,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid_debugtoolbar.panels import DebugPanel
 
+from .connection import get_client
 from .monitoring import CommandRecord, current_commands
 
 EXPLAIN_ROUTE = "pyramid_mongo.explain"
@@ -68,8 +69,6 @@ class MongoPanel(DebugPanel):  # type: ignore[misc]
 
 def explain(request: Request) -> Response:
     """Explain one recorded find or aggregate, when the developer asks."""
-    from . import get_client
-
     toolbar = request.pdtb_history.get(request.matchdict["request_id"])
     if toolbar is None:
         raise HTTPNotFound("That request is no longer in the toolbar's history.")

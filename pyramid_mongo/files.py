@@ -27,6 +27,7 @@ from pyramid.response import Response
 from webob.request import DisconnectionError
 
 from .conditional import evaluate, http_date
+from .connection import get_connection
 
 log = logging.getLogger(__name__)
 
@@ -220,8 +221,6 @@ def save_upload(
     file is closed once stored.
     """
     if max_size is None:
-        from .request import get_connection
-
         max_size = get_connection(request.registry).settings.max_upload_size
     if request.content_length and request.content_length > max_size + _FORM_OVERHEAD:
         raise HTTPRequestEntityTooLarge(_too_large(max_size))

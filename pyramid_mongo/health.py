@@ -15,7 +15,7 @@ import pymongo
 from pymongo.errors import PyMongoError
 from pyramid.request import Request
 
-from .request import get_connection
+from .connection import get_connection
 
 log = logging.getLogger(__name__)
 

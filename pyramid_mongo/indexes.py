@@ -26,6 +26,9 @@ from pyramid.config import Configurator
 from pyramid.events import ApplicationCreated
 from pyramid.registry import Registry
 
+from .connection import get_connection, get_db
+from .redaction import redact_url
+
 log = logging.getLogger(__name__)
 
 DECLARED_KEY = "pyramid_mongo.declared"
@@ -115,7 +118,6 @@ def add_mongo_validator(
 
 def ensure_declared(registry: Registry) -> Report:
     """Create the declared indexes and validators that are missing."""
-    from . import get_db
 
     report = Report()
     for declared in _declared(registry):
@@ -183,7 +185,6 @@ def _ensure_validator(db: Database[Any], validator: DeclaredValidator, report: R
 
 
 def _create_at_start_up(event: ApplicationCreated) -> None:
-    from .request import get_connection
 
     registry = event.app.registry
     try:
@@ -227,9 +228,6 @@ def main(argv: Iterable[str] | None = None) -> int:
         try:
             report = ensure_declared(env["registry"])
         except PyMongoError as exc:
-            from .redaction import redact_url
-            from .request import get_connection
-
             server = redact_url(get_connection(env["registry"]).url)
             print(f"MongoDB at {server} cannot be reached: {type(exc).__name__}", file=sys.stderr)
             return 2

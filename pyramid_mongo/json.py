@@ -38,6 +38,8 @@ from pyramid.exceptions import ConfigurationError
 from pyramid.interfaces import IRendererFactory
 from pyramid.renderers import JSON, json_renderer_factory
 
+from .connection import get_connection
+
 
 def _iso_utc(value: dt.datetime, request: Any) -> str:
     # PyMongo reads naive datetimes (tz_aware off) that are UTC all the same.
@@ -131,7 +133,6 @@ def _json_options(request: Any) -> Any:
     with mongodb.uuidRepresentation = standard, dates in its tzinfo)."""
     if request is None:
         return RELAXED_JSON_OPTIONS
-    from .request import get_connection
 
     codec = get_connection(request.registry).client.codec_options
     return RELAXED_JSON_OPTIONS.with_options(

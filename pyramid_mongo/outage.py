@@ -23,6 +23,7 @@ from pyramid.config import Configurator
 from pyramid.httpexceptions import HTTPException, HTTPServiceUnavailable
 from pyramid.request import Request
 
+from .connection import get_connection
 from .errors import error_response
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,6 @@ def note_outage(exc: Exception, request: Request) -> None:
         "MongoDB unavailable during %s %s: %s", request.method, request.path, type(exc).__name__
     )
     if refused_credentials(exc):
-        from .request import get_connection
-
         get_connection(request.registry).report_refused_credentials()
 
 

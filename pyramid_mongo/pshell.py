@@ -10,7 +10,7 @@ that logger's own level is set in the INI file.
 import logging
 from typing import Any
 
-from . import get_client, get_db
+from .connection import get_client, get_db
 from .monitoring import log as command_log
 
 

@@ -10,20 +10,9 @@ from gridfs import GridFSBucket
 from pymongo.database import Database
 from pyramid.request import Request
 
-from .connection import MongoConnection
+from .connection import get_connection
 from .cursors import OpenCursors, RequestDatabase
 from .files import OwnSessionBucket
-
-CONNECTION_KEY = "pyramid_mongo.connection"
-
-
-def get_connection(registry: Any) -> MongoConnection:
-    """The application's connection: its settings and its client in this process."""
-    try:
-        connection: MongoConnection = registry[CONNECTION_KEY]
-    except KeyError:
-        raise LookupError("pyramid_mongo is not included in this application") from None
-    return connection
 
 
 class RequestDatabases:
@@ -44,9 +33,10 @@ class RequestDatabases:
             self.connection.settings.transactions and request.environ.get("tm.active")
         )
         if self.in_transaction:
-            from .transactions import MongoDataManager
+            # Imported here: pyramid_tm and transaction are optional.
+            from .transactions import MongoDataManager, check_supported
 
-            self.connection.check_transactions()
+            check_supported(self.connection)
             MongoDataManager(self.client, request.tm, before_commit=self.open_cursors.close_cursors)
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from pyramid.config import Configurator
@@ -29,18 +28,11 @@ from pyramid.response import Response
 from webob.cookies import SignedCookieProfile
 from zope.interface import implementer
 
+from .connection import get_connection
+from .settings import SessionSettings
+
 SALT = "pyramid_mongo.session"
 _WHOLE = None  # "every key changed": the data is written whole
-
-
-@dataclass(frozen=True)
-class SessionSettings:
-    secret: str
-    timeout: int = 1200
-    collection: str = "sessions"
-    cookie_name: str = "session"
-    secure: bool = False
-    samesite: str = "Lax"
 
 
 def _now() -> dt.datetime:
@@ -199,7 +191,6 @@ def _plain(key: Any) -> bool:
 
 def session_factory(settings: SessionSettings) -> Callable[[Request], MongoSession]:
     def factory(request: Request) -> MongoSession:
-        from .request import get_connection
 
         connection = get_connection(request.registry)
         store = connection.client[connection.db_name][settings.collection]

@@ -17,9 +17,8 @@ from pyramid.exceptions import ConfigurationError
 from pyramid.path import DottedNameResolver
 from pyramid.settings import asbool, aslist
 
-from .options import first_line, given, ini_options, merge, parse_url
-from .redaction import SECRET, redact_url
-from .sessions import SessionSettings
+from .options import check_together, first_line, given, given_keys, merge, parse_url
+from .redaction import redact_option, redact_url, secret_values, url_secrets
 
 PREFIX = "mongodb."
 URL_ENVIRON = "MONGODB_URL"
@@ -78,6 +77,16 @@ _MAX_DB_NAME_BYTES = 63
 
 
 @dataclass(frozen=True)
+class SessionSettings:
+    secret: str = field(repr=False)
+    timeout: int = 1200
+    collection: str = "sessions"
+    cookie_name: str = "session"
+    secure: bool = False
+    samesite: str = "Lax"
+
+
+@dataclass(frozen=True)
 class EmbeddedSettings:
     storage_path: str
     port: int = 0
@@ -104,6 +113,8 @@ class MongoSettings:
     sessions: SessionSettings | None = None
     username: str | None = None
     auth_source: str | None = None
+    # The credentials the URL and the options carry, to hide wherever they could show.
+    secrets: frozenset[str] = field(default=frozenset(), repr=False)
 
 
 def parse_settings(
@@ -113,8 +124,10 @@ def parse_settings(
     own = {key[len(PREFIX) :]: value for key, value in settings.items() if key.startswith(PREFIX)}
     url, url_source, embedded = _where_is_the_server(own, environ)
     parsed = parse_url(url, url_source) if url is not None else None
-    ini = ini_options({name: value for name, value in own.items() if name not in OWN_KEYS}, PREFIX)
-    options = merge(parsed, ini, url_source, url_wins=url_source == URL_ENVIRON, prefix=PREFIX)
+    keys = given_keys({name: value for name, value in own.items() if name not in OWN_KEYS}, PREFIX)
+    keys = merge(parsed, keys, url_wins=url_source == URL_ENVIRON, prefix=PREFIX)
+    check_together(parsed, keys, url_source)
+    options = {key.name: key.value for key in keys}
     for name, value in DEFAULT_CLIENT_OPTIONS.items():
         if not given(name, options, parsed):
             options[name] = value
@@ -144,20 +157,21 @@ def parse_settings(
         sessions=_session_settings(own),
         username=parsed.username if parsed else None,
         auth_source=parsed.auth_source if parsed else None,
+        secrets=frozenset(
+            url_secrets(url).union(*(secret_values(key.name, key.text) for key in keys))
+        ),
     )
 
 
 def hide_secrets(settings: dict[str, Any]) -> None:
     """Show the settings as pages may show them (the debug toolbar's Settings
-    panel shows them all): the URL without its password, no password keys.
-    The connection keeps what it needs."""
+    panel shows them all): no credential in the URL or in any key. The
+    connection keeps what it needs."""
     for key, value in list(settings.items()):
         if not key.startswith(PREFIX) or not isinstance(value, str):
             continue
-        if key == PREFIX + URL:
-            settings[key] = redact_url(value)
-        elif "password" in key.lower() or "secret" in key.lower():
-            settings[key] = SECRET
+        name = key[len(PREFIX) :]
+        settings[key] = redact_url(value) if name == URL else redact_option(name, value)
 
 
 def _where_is_the_server(

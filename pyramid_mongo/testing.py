@@ -31,7 +31,7 @@ from pyramid.router import Router
 from pyramid.scripting import prepare
 from webtest import TestApp
 
-from . import get_connection, get_db
+from .connection import get_connection, get_db
 from .embedded import EmbeddedServer, free_port
 from .indexes import ensure_declared
 from .settings import URL_ENVIRON

@@ -34,6 +34,9 @@ from pyramid.interfaces import ITweens
 from transaction.interfaces import IDataManager, TransientError
 from zope.interface import implementer
 
+from .connection import MongoConnection, get_connection
+from .redaction import redact_url
+
 TRANSIENT = "TransientTransactionError"
 UNKNOWN_COMMIT_RESULT = "UnknownTransactionCommitResult"
 SETTING = "mongodb.transactions"
@@ -143,14 +146,18 @@ class MongoDataManager:
             self.session.end_session()
 
 
-def check_supported(client: MongoClient[Any], where: str) -> None:
-    """Transactions need a replica set or a sharded cluster; say so plainly."""
-    hello = client.admin.command("hello")
+def check_supported(connection: MongoConnection) -> None:
+    """Once per process: transactions need a replica set or a sharded cluster;
+    say so plainly."""
+    if connection.transactions_checked:
+        return
+    hello = connection.client.admin.command("hello")
     if not hello.get("setName") and hello.get("msg") != "isdbgrid":
         raise TransactionsUnsupported(
             f"{SETTING}: transactions need a replica set or a sharded cluster, "
-            f"and {where} is a standalone server"
+            f"and {redact_url(connection.url)} is a standalone server"
         )
+    connection.transactions_checked = True
 
 
 def join_transaction(
@@ -164,11 +171,9 @@ def join_transaction(
             db = join_transaction(registry)
             db.accounts.update_one(...)
     """
-    from .request import get_connection
-
     manager = transaction_manager or transaction.manager
     connection = get_connection(registry)
-    connection.check_transactions()
+    check_supported(connection)
     txn = manager.get()
     try:
         txn.data(connection)
