@@ -116,6 +116,7 @@ def includeme(config: Configurator) -> None:
     )
     add_request_methods(config)
     config.include(".outage")
+    config.include(".atomic")
     config.include(".errors")
     config.add_route_predicate("objectid", ObjectIdPredicate)
     config.add_directive("add_bson_adapters", add_bson_adapters_directive)

@@ -17,6 +17,8 @@ from pymongo import ReturnDocument
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
+from .atomic import outside_transaction
+
 
 def increment(
     counters: Collection[Any], name: str, by: int = 1, also: Mapping[str, Any] | None = None
@@ -33,17 +35,23 @@ def increment(
     DuplicateKeyError for one, which is harmless here), and the increment is
     never an upsert, whose returned document not every server reports
     reliably under concurrency.
+
+    The step is atomic on its own and runs outside any transaction the
+    request is in: in one, every concurrent bump of the same counter would
+    conflict. So a count stays counted when the request's transaction rolls
+    back.
     """
     bump = {"$inc": {"value": by}, **(also or {})}
-    counter = counters.find_one_and_update(
-        {"_id": name}, bump, return_document=ReturnDocument.AFTER
-    )
-    if counter is None:
-        with contextlib.suppress(DuplicateKeyError):  # another request made it first
-            counters.update_one({"_id": name}, {"$setOnInsert": {"value": 0}}, upsert=True)
+    with outside_transaction(counters.database.client):
         counter = counters.find_one_and_update(
             {"_id": name}, bump, return_document=ReturnDocument.AFTER
         )
+        if counter is None:
+            with contextlib.suppress(DuplicateKeyError):  # another request made it first
+                counters.update_one({"_id": name}, {"$setOnInsert": {"value": 0}}, upsert=True)
+            counter = counters.find_one_and_update(
+                {"_id": name}, bump, return_document=ReturnDocument.AFTER
+            )
     return counter
 
 

@@ -37,6 +37,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 EXECUTABLE = "secantusd-py"
+MEMORY = ":memory:"
 LOCK_FILE = ".pyramid_mongo.lock"
 DISCOVERY_FILE = ".pyramid_mongo.json"
 START_TIMEOUT = 60.0
@@ -91,7 +92,7 @@ class EmbeddedServer:
 
     @property
     def in_memory(self) -> bool:
-        return self.storage_path == ":memory:"
+        return self.storage_path == MEMORY
 
     @property
     def owned(self) -> bool:
@@ -146,6 +147,10 @@ class EmbeddedServer:
             command += ["--lock-fd", str(lock), "--discovery", str(self._folder / DISCOVERY_FILE)]
         command += ["--", executable, "--host", self.host, "--port", str(self.port)]
         command += ["--storage-path", self.storage_path, "--log-level", "WARNING"]
+        if not self.in_memory:
+            # Its log reaches the disk at each commit: a write it acknowledged
+            # survives a kill -9 of the server (by default a few may not).
+            command.append("--sync-on-commit")
         # A session of its own: Ctrl-C in pserve's terminal reaches the app,
         # and the watchdog then stops the server in order, data flushed.
         try:

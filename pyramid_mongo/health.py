@@ -15,6 +15,7 @@ import pymongo
 from pymongo.errors import PyMongoError
 from pyramid.request import Request
 
+from .atomic import outside_transaction
 from .connection import get_connection
 
 log = logging.getLogger(__name__)
@@ -30,8 +31,10 @@ class HealthView:
         request.response.cache_control = "no-store"
         started = time.perf_counter()
         try:
-            with pymongo.timeout(self.timeout):
-                get_connection(request.registry).client.admin.command("ping")
+            client = get_connection(request.registry).client
+            # Never part of the request's transaction, nor a reason its commit fails.
+            with pymongo.timeout(self.timeout), outside_transaction(client):
+                client.admin.command("ping")
         except PyMongoError as exc:
             log.warning("health check: MongoDB did not answer: %s", type(exc).__name__)
             request.response.status = 503

@@ -7,6 +7,12 @@ rather than a 500. The body says nothing of the cause: no URL, no host, no
 traceback. An application replaces this view by registering its own
 exception view for ``pymongo.errors.ConnectionFailure``.
 
+The exception views only see what a view raises. An outage met elsewhere
+(a security policy read by pyramid_tm's user annotation, a session saved
+once the view is done) is answered by the same page through the outermost
+tween, which also runs the response steps that write to MongoDB
+(:func:`on_response`), so that their outage is a 503 too.
+
 Wrong credentials are the same outage to the user: PyMongo reports them once
 as ``OperationFailure`` (AuthenticationFailed) and then as a server-selection
 timeout, and both get this page; the log says once, per process, which user
@@ -16,12 +22,16 @@ and authSource the server refused.
 from __future__ import annotations
 
 import logging
+import sys
+from collections.abc import Callable
 from typing import Any
 
 from pymongo.errors import ConnectionFailure, OperationFailure
 from pyramid.config import Configurator
 from pyramid.httpexceptions import HTTPException, HTTPServiceUnavailable
 from pyramid.request import Request
+from pyramid.response import Response
+from pyramid.tweens import INGRESS
 
 from .connection import get_connection
 from .errors import error_response
@@ -30,6 +40,7 @@ log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 30
 MESSAGE = "The database is unavailable at the moment. Please try again shortly."
+_RETRY_AFTER = {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 AUTHENTICATION_FAILED = 18
@@ -38,9 +49,7 @@ AUTHENTICATION_FAILED = 18
 def database_unavailable(exc: Exception, request: Request) -> HTTPException:
     """An HTML page, or JSON for a client that prefers JSON to HTML."""
     note_outage(exc, request)
-    return error_response(
-        request, HTTPServiceUnavailable, MESSAGE, **{"Retry-After": str(RETRY_AFTER_SECONDS)}
-    )
+    return error_response(request, HTTPServiceUnavailable, MESSAGE, **_RETRY_AFTER)
 
 
 def note_outage(exc: Exception, request: Request) -> None:
@@ -74,7 +83,42 @@ class RefusedCredentials:
         return refused_credentials(request.exception) == self.value
 
 
+_RESPONSE_STEPS = "pyramid_mongo.response_steps"
+
+
+def on_response(request: Request, step: Callable[[Request, Response], Any]) -> None:
+    """Like ``request.add_response_callback``, for a step that uses MongoDB:
+    run before the response leaves, where an outage is still the 503 page."""
+    request.__dict__.setdefault(_RESPONSE_STEPS, []).append(step)
+
+
+def is_outage(exc: BaseException) -> bool:
+    return isinstance(exc, ConnectionFailure) or refused_credentials(exc)
+
+
+def outage_tween_factory(handler: Callable[[Request], Response], registry: Any) -> Any:
+    def answer_outages(request: Request) -> Response:
+        try:
+            response = handler(request)
+            for step in request.__dict__.get(_RESPONSE_STEPS, ()):
+                step(request, response)
+            return response
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            try:
+                return request.invoke_exception_view(sys.exc_info())
+            except Exception as again:
+                if not is_outage(again):
+                    raise
+                note_outage(exc, request)  # the outage page itself needed MongoDB
+                return HTTPServiceUnavailable(MESSAGE, headers=_RETRY_AFTER)
+
+    return answer_outages
+
+
 def includeme(config: Configurator) -> None:
+    config.add_tween("pyramid_mongo.outage.outage_tween_factory", under=INGRESS)
     config.add_view_predicate("mongodb_refused_credentials", RefusedCredentials)
     config.add_exception_view(database_unavailable, context=ConnectionFailure)
     config.add_exception_view(

@@ -36,7 +36,7 @@ class RequestDatabases:
             # Imported here: pyramid_tm and transaction are optional.
             from .transactions import MongoDataManager, check_supported
 
-            check_supported(self.connection)
+            check_supported(self.connection, "mongodb.transactions")
             MongoDataManager(self.client, request.tm, before_commit=self.open_cursors.close_cursors)
 
 
@@ -57,6 +57,13 @@ def get_db(request: Request, name: str | None = None) -> Database[Any]:
             db = RequestDatabase(used.client, db_name, used.open_cursors)
         used.databases[name] = used.databases[db_name] = db
     return db
+
+
+def close_cursors(request: Request) -> None:
+    """Close the cursors the request opened so far."""
+    used: RequestDatabases | None = request.__dict__.get(_DATABASES)
+    if used is not None:
+        used.open_cursors.close_cursors()
 
 
 def request_fs(request: Request) -> GridFSBucket:

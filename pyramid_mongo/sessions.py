@@ -29,6 +29,7 @@ from webob.cookies import SignedCookieProfile
 from zope.interface import implementer
 
 from .connection import get_connection
+from .outage import on_response
 from .settings import SessionSettings
 
 SALT = "pyramid_mongo.session"
@@ -81,7 +82,7 @@ class MongoSession(dict[str, Any]):
             left = found["expires"].replace(tzinfo=dt.UTC) - _now()
             self._refresh = left < dt.timedelta(seconds=settings.timeout / 2)
         self.accessed = _now()
-        request.add_response_callback(self._save)
+        on_response(request, self._save)
 
     def _load(self, session_id: Any) -> dict[str, Any] | None:
         """The stored session, unless the cookie is missing, forged or expired."""

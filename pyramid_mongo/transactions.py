@@ -27,15 +27,17 @@ from typing import Any
 import transaction
 from pymongo import MongoClient
 from pymongo.client_session import ClientSession
-from pymongo.errors import PyMongoError
+from pymongo.errors import ConnectionFailure, PyMongoError
 from pyramid.config import Configurator
 from pyramid.exceptions import ConfigurationError
 from pyramid.interfaces import ITweens
 from transaction.interfaces import IDataManager, TransientError
 from zope.interface import implementer
 
-from .connection import MongoConnection, get_connection
-from .redaction import redact_url
+from .atomic import TransactionsUnsupported, check_supported
+from .connection import get_connection
+
+__all__ = ["MongoDataManager", "TransactionsUnsupported", "check_supported", "join_transaction"]
 
 TRANSIENT = "TransientTransactionError"
 UNKNOWN_COMMIT_RESULT = "UnknownTransactionCommitResult"
@@ -47,19 +49,20 @@ BACKOFF_BASE_SECONDS = 0.01
 BACKOFF_CAP_SECONDS = 0.5
 
 
-class TransactionsUnsupported(ConfigurationError):  # type: ignore[misc]
-    """The server cannot run transactions: it is a standalone server."""
-
-
 class MongoTransientError(TransientError):  # type: ignore[misc]
     """A MongoDB transaction failed in a way that running it again may mend."""
 
 
 def is_transient(error: BaseException) -> bool:
+    """A conflict that running the request again may mend. A lost server is
+    none, though PyMongo labels it transient inside a transaction: running
+    the request again would wait out another selection timeout."""
     if isinstance(error, MongoTransientError):
         return True
-    return isinstance(error, PyMongoError) and (
-        error.has_error_label(TRANSIENT) or error.has_error_label(UNKNOWN_COMMIT_RESULT)
+    return (
+        isinstance(error, PyMongoError)
+        and not isinstance(error, ConnectionFailure)
+        and (error.has_error_label(TRANSIENT) or error.has_error_label(UNKNOWN_COMMIT_RESULT))
     )
 
 
@@ -122,6 +125,8 @@ class MongoDataManager:
                 self.session.commit_transaction()
                 return
             except PyMongoError as exc:
+                if isinstance(exc, ConnectionFailure):
+                    raise  # an outage: the 503 page now, not after more selection timeouts
                 unknown = exc.has_error_label(UNKNOWN_COMMIT_RESULT)
                 if unknown and time.monotonic() < deadline:
                     attempt += 1
@@ -146,20 +151,6 @@ class MongoDataManager:
             self.session.end_session()
 
 
-def check_supported(connection: MongoConnection) -> None:
-    """Once per process: transactions need a replica set or a sharded cluster;
-    say so plainly."""
-    if connection.transactions_checked:
-        return
-    hello = connection.client.admin.command("hello")
-    if not hello.get("setName") and hello.get("msg") != "isdbgrid":
-        raise TransactionsUnsupported(
-            f"{SETTING}: transactions need a replica set or a sharded cluster, "
-            f"and {redact_url(connection.url)} is a standalone server"
-        )
-    connection.transactions_checked = True
-
-
 def join_transaction(
     registry: Any, name: str | None = None, transaction_manager: Any = None
 ) -> Any:
@@ -173,7 +164,7 @@ def join_transaction(
     """
     manager = transaction_manager or transaction.manager
     connection = get_connection(registry)
-    check_supported(connection)
+    check_supported(connection, SETTING)
     txn = manager.get()
     try:
         txn.data(connection)

@@ -10,6 +10,7 @@ from pyramid.router import Router
 from webtest import TestApp
 
 from pyramid_mongo.testing import closing_apps
+from tests.servers import Server
 
 pytest_plugins = ["pyramid_mongo.testing"]
 
@@ -53,3 +54,11 @@ def build_app(
 @pytest.fixture
 def views_app(build_app: Callable[..., Router]) -> TestApp:
     return TestApp(build_app())
+
+
+@pytest.fixture(scope="session")
+def standalone_url() -> Iterator[str]:
+    """A server that behaves like a plain mongod: no transactions."""
+    server = Server("--standalone").start()
+    yield server.url
+    server.stop()

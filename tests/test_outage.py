@@ -4,6 +4,9 @@ import logging
 import time
 
 import pytest
+from pymongo.errors import ConnectionFailure
+from pyramid.config import Configurator
+from pyramid.response import Response
 from webtest import TestApp
 
 from pyramid_mongo.embedded import free_port
@@ -66,3 +69,59 @@ def test_the_app_recovers_when_mongodb_comes_back(build_app, mongodb_url, mongod
         assert app.get("/count").text == "0"
     finally:
         server.stop()
+
+
+class PolicyOnTheDatabase:
+    """A security policy that reads the user from MongoDB, as most do."""
+
+    def identity(self, request):
+        return request.db.users.find_one({"_id": "someone"})
+
+    def authenticated_userid(self, request):
+        identity = self.identity(request)
+        return identity and identity["_id"]
+
+    def permits(self, request, context, permission):
+        return True
+
+
+def includeme(config):
+    config.set_security_policy(PolicyOnTheDatabase())
+
+
+@pytest.mark.parametrize(
+    ("path", "settings"),
+    [
+        # pyramid_tm reads the user for its annotation, outside the exception views.
+        ("/no_db", {"pyramid.includes": "pyramid_tm"}),
+        # The session is saved once the view is done.
+        ("/session/put?colour=blue", {"mongodb.session_secret": "s" * 40}),
+    ],
+    ids=["security-policy-in-pyramid-tm", "session-saved-after-the-view"],
+)
+def test_an_outage_outside_the_view_is_the_503_page_too(build_app, unreachable_url, path, settings):
+    settings = {
+        "mongodb.url": unreachable_url,
+        "mongodb.serverSelectionTimeoutMS": "300",
+        **settings,
+    }
+    app = TestApp(build_app("tests.test_outage", "tests.session_views", **settings))
+    response = app.get(path, status=503)
+    assert "database is unavailable" in response.text
+    response = app.get(path, headers={"Accept": "application/json"}, status=503)
+    assert response.json["code"] == "503 Service Unavailable"
+
+
+def test_an_outage_page_that_needs_the_database_is_still_a_503(build_app, unreachable_url):
+    """An application's own outage page that reads the user (its layout
+    shows who is logged in) meets the outage again: a plain 503 then."""
+    settings = {"mongodb.url": unreachable_url, "mongodb.serverSelectionTimeoutMS": "300"}
+    app = build_app("tests.test_outage", **settings)
+
+    def page_showing_the_user(exc, request):
+        return Response(f"down, and you are {request.authenticated_userid}")
+
+    config = Configurator(registry=app.registry)
+    config.add_exception_view(page_showing_the_user, context=ConnectionFailure)
+    config.commit()
+    assert TestApp(app).get("/count", status=503).headers["Retry-After"].isdigit()

@@ -1,22 +1,19 @@
 """mongodb.transactions: request.db joins pyramid_tm's transaction, and
 pyramid_retry runs a conflicted request again; against the real server."""
 
-import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import pymongo
 import pytest
 import transaction
-from pymongo import MongoClient
 from pyramid.exceptions import ConfigurationError
 from webtest import TestApp
 
 from pyramid_mongo import get_db, join_transaction
-from pyramid_mongo.embedded import find_executable, free_port
 from pyramid_mongo.transactions import TransactionsUnsupported
 from tests.conftest import TEST_DB
+from tests.servers import Server
 from tests.transaction_views import OUTSIDE, PAIR
 
 TRANSACTIONS = {
@@ -132,29 +129,6 @@ def test_scripts_use_the_transaction_package(build_app, mongodb_client):
     assert accounts(mongodb_client) == ["frank", "harry"]
 
 
-@pytest.fixture(scope="module")
-def standalone_url():
-    port = free_port()
-    server = subprocess.Popen(
-        [find_executable(), "--port", str(port), "--storage-path", ":memory:", "--standalone"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"mongodb://127.0.0.1:{port}/"
-    client: MongoClient = MongoClient(url, serverSelectionTimeoutMS=500)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            client.admin.command("ping")
-            break
-        except pymongo.errors.PyMongoError:
-            time.sleep(0.2)
-    client.close()
-    yield url
-    server.terminate()
-    server.wait(30)
-
-
 def test_a_standalone_server_is_named_on_first_use(build_app, mongodb_client, standalone_url):
     settings = {**TRANSACTIONS, "mongodb.url": standalone_url, OUTSIDE: mongodb_client}
     app = TestApp(build_app("tests.transaction_views", **settings))
@@ -166,3 +140,31 @@ def test_a_standalone_server_is_named_on_first_use(build_app, mongodb_client, st
     message = str(info.value)
     assert message.startswith("mongodb.transactions: ")
     assert "replica set or a sharded cluster" in message
+
+
+def test_an_outage_is_one_503_whatever_retry_attempts_says(build_app):
+    server = Server().start()
+    try:
+        settings = {
+            **TRANSACTIONS,
+            "mongodb.url": server.url,
+            "mongodb.serverSelectionTimeoutMS": "500",
+            OUTSIDE: None,
+        }
+        app = TestApp(build_app("tests.transaction_views", **settings))
+        assert app.post("/tx/write_two").text == "written"
+        server.kill()
+        started = time.monotonic()
+        app.post("/tx/write_two", status=503)
+        assert time.monotonic() - started < 0.5 + 1  # one selection timeout, not 30
+    finally:
+        server.stop()
+
+
+def test_the_health_view_stands_outside_the_requests_transaction(build_app, mongodb_client):
+    # The security policy reads the user for pyramid_tm's annotation: the
+    # request is in a transaction before the health view runs.
+    settings = {**TRANSACTIONS, "mongodb.health_route": "/healthz", OUTSIDE: mongodb_client}
+    app = TestApp(build_app("tests.transaction_views", "tests.test_outage", **settings))
+    for _ in range(3):
+        assert app.get("/healthz").json["status"] == "ok"

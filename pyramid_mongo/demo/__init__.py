@@ -11,10 +11,6 @@ from pyramid.router import Router
 def main(global_config: dict[str, str], **settings: str) -> Router:
     with Configurator(settings=settings) as config:
         config.include("pyramid_jinja2")
-        # A request's writes are all or nothing (mongodb.transactions = true),
-        # and a conflicted request runs again.
-        config.include("pyramid_tm")
-        config.include("pyramid_retry")
         config.include("pyramid_mongo")
         config.add_static_view("static", "static", cache_max_age=3600)
         config.add_route("home", "/")

@@ -119,12 +119,15 @@ def open_account(request: Request) -> dict[str, Any]:
     return {"_id": name.strip(), "balance": balance}
 
 
-@view_config(route_name="transfers", request_method="POST", renderer="json")
+@view_config(
+    route_name="transfers", request_method="POST", renderer="json", mongodb_transaction=True
+)
 def transfer(request: Request) -> dict[str, Any]:
     """The book's accounting example, all or nothing: the debit is one write,
-    the credit another, and the request's transaction (mongodb.transactions)
+    the credit another, and the view's transaction (mongodb_transaction=True)
     commits both or neither. A credit to an account that does not exist is a
-    404 after the debit was written, and the debit is rolled back."""
+    404 after the debit was written, and the debit is rolled back. A conflict
+    with another transfer runs the view again."""
     body = json_body(request)
     source, target, amount = body.get("from"), body.get("to"), body.get("amount")
     if not isinstance(source, str) or not isinstance(target, str) or source == target:
