@@ -38,6 +38,10 @@ log = logging.getLogger(__name__)
 
 EXECUTABLE = "secantusd-py"
 MEMORY = ":memory:"
+# What a client of the development server sets unless told otherwise. A
+# retryable write guards against a failover that one local node never has,
+# and SecantusDB slows down as their records pile up (docs/devserver.rst).
+CLIENT_OPTIONS: dict[str, Any] = {"retryWrites": False}
 LOCK_FILE = ".pyramid_mongo.lock"
 DISCOVERY_FILE = ".pyramid_mongo.json"
 START_TIMEOUT = 60.0

@@ -9,8 +9,8 @@ exception view for ``pymongo.errors.ConnectionFailure``.
 
 The exception views only see what a view raises. An outage met elsewhere
 (a security policy read by pyramid_tm's user annotation, a session saved
-once the view is done) is answered by the same page through the outermost
-tween, which also runs the response steps that write to MongoDB
+once the view is done) is answered by the same page through a tween above
+pyramid_tm and the exception views, which also runs the response steps that write to MongoDB
 (:func:`on_response`), so that their outage is a 503 too.
 
 Wrong credentials are the same outage to the user: PyMongo reports them once
@@ -31,7 +31,7 @@ from pyramid.config import Configurator
 from pyramid.httpexceptions import HTTPException, HTTPServiceUnavailable
 from pyramid.request import Request
 from pyramid.response import Response
-from pyramid.tweens import INGRESS
+from pyramid.tweens import EXCVIEW, INGRESS
 
 from .connection import get_connection
 from .errors import error_response
@@ -118,7 +118,14 @@ def outage_tween_factory(handler: Callable[[Request], Response], registry: Any) 
 
 
 def includeme(config: Configurator) -> None:
-    config.add_tween("pyramid_mongo.outage.outage_tween_factory", under=INGRESS)
+    # Above pyramid_tm, whose user annotation reads the session outside the
+    # exception views, and below the debug toolbar, which renders whatever
+    # reaches it as a 500.
+    config.add_tween(
+        "pyramid_mongo.outage.outage_tween_factory",
+        over=["pyramid_tm.tm_tween_factory", EXCVIEW],
+        under=["pyramid_debugtoolbar.toolbar_tween_factory", INGRESS],
+    )
     config.add_view_predicate("mongodb_refused_credentials", RefusedCredentials)
     config.add_exception_view(database_unavailable, context=ConnectionFailure)
     config.add_exception_view(

@@ -17,6 +17,7 @@ from pyramid.exceptions import ConfigurationError
 from pyramid.path import DottedNameResolver
 from pyramid.settings import asbool, aslist
 
+from .embedded import CLIENT_OPTIONS as DEV_SERVER_CLIENT_OPTIONS
 from .options import check_together, first_line, given, given_keys, merge, parse_url
 from .redaction import redact_option, redact_url, secret_values, url_secrets
 
@@ -128,7 +129,8 @@ def parse_settings(
     keys = merge(parsed, keys, url_wins=url_source == URL_ENVIRON, prefix=PREFIX)
     check_together(parsed, keys, url_source)
     options = {key.name: key.value for key in keys}
-    for name, value in DEFAULT_CLIENT_OPTIONS.items():
+    defaults = {**DEFAULT_CLIENT_OPTIONS, **(DEV_SERVER_CLIENT_OPTIONS if embedded else {})}
+    for name, value in defaults.items():
         if not given(name, options, parsed):
             options[name] = value
     db_name = own.get(DB_NAME) or (parsed.database if parsed else None)

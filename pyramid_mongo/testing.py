@@ -32,7 +32,7 @@ from pyramid.scripting import prepare
 from webtest import TestApp
 
 from .connection import get_connection, get_db
-from .embedded import EmbeddedServer, free_port
+from .embedded import CLIENT_OPTIONS, EmbeddedServer, free_port
 from .indexes import ensure_declared
 from .settings import URL_ENVIRON
 
@@ -72,10 +72,28 @@ def mongodb_url() -> Iterator[str]:
     server.stop()
 
 
+def _own_server() -> bool:
+    return not os.environ.get(URL_ENVIRON, "").strip()
+
+
+@pytest.fixture(scope="session")
+def mongodb_settings(mongodb_url: str) -> dict[str, str]:
+    """The settings that point an application at the tests' server: on the
+    in-memory development server, with its client options (no retryable
+    writes, which only slow it down as a long suite goes on)."""
+    settings = {"mongodb.url": mongodb_url, "mongodb.embedded": "false"}
+    if _own_server():
+        settings.update(
+            {f"mongodb.{name}": str(value).lower() for name, value in CLIENT_OPTIONS.items()}
+        )
+    return settings
+
+
 @pytest.fixture(scope="session")
 def mongodb_client(mongodb_url: str) -> Iterator[MongoClient[Any]]:
     """A client of the tests' own, to check what the application stored."""
-    client: MongoClient[Any] = MongoClient(mongodb_url, serverSelectionTimeoutMS=10000)
+    options = CLIENT_OPTIONS if _own_server() else {}
+    client: MongoClient[Any] = MongoClient(mongodb_url, serverSelectionTimeoutMS=10000, **options)
     yield client
     client.close()
 
@@ -89,7 +107,7 @@ def ini_file(pytestconfig: pytest.Config) -> str:
 
 
 @pytest.fixture(scope="session")
-def make_app(ini_file: str, mongodb_url: str) -> Iterator[Callable[..., Router]]:
+def make_app(ini_file: str, mongodb_settings: dict[str, str]) -> Iterator[Callable[..., Router]]:
     """Build the INI file's application, with settings overridden by keyword.
 
     Unless told otherwise it uses the tests' server; pass
@@ -102,7 +120,7 @@ def make_app(ini_file: str, mongodb_url: str) -> Iterator[Callable[..., Router]]
             worker = os.environ.get("PYTEST_XDIST_WORKER")
             if worker and "mongodb.db_name" in context.local_conf:
                 context.local_conf["mongodb.db_name"] += "_" + worker
-            context.local_conf.update({"mongodb.url": mongodb_url, "mongodb.embedded": "false"})
+            context.local_conf.update(mongodb_settings)
             context.local_conf.update(settings)
             with pytest.MonkeyPatch.context() as patch:
                 patch.delenv(URL_ENVIRON, raising=False)

@@ -31,7 +31,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 @pytest.fixture
 def build_app(
-    mongodb_url: str, mongodb_client: MongoClient, clean_env: pytest.MonkeyPatch
+    mongodb_settings: dict[str, str], mongodb_client: MongoClient, clean_env: pytest.MonkeyPatch
 ) -> Iterator[Callable[..., Router]]:
     """An app of the views in tests/views_under_test.py (and of the modules
     named), built from settings, on an empty test database."""
@@ -39,7 +39,7 @@ def build_app(
     with closing_apps() as built:
 
         def build(*includes: str, **settings: Any) -> Router:
-            settings = {"mongodb.url": mongodb_url, "mongodb.db_name": TEST_DB, **settings}
+            settings = {**mongodb_settings, "mongodb.db_name": TEST_DB, **settings}
             with Configurator(settings=settings) as config:
                 config.include("pyramid_mongo")
                 for include in ("tests.views_under_test", *includes):

@@ -87,7 +87,7 @@ def test_a_standalone_server_refuses_only_what_asks(build_app, mongodb_client, s
     app = TestApp(
         build_app("tests.transaction_views", **{"mongodb.url": standalone_url, OUTSIDE: None})
     )
-    app.app.registry  # the app starts
+    assert app.get("/tx/nothing").text == "no database"  # the app starts and serves
     started = time.monotonic()
     with pytest.raises(TransactionsUnsupported) as info:
         app.post("/atomic/write_two")

@@ -212,3 +212,59 @@ def test_start_up_index_creation_leaves_no_connection_in_the_parent(make_app):
     app = make_app(**{"mongodb.create_indexes": "true", "mongodb.client_factory": recording})
     assert get_connection(app.registry)._client is None
     assert clients and all(client._closed for client in clients)
+
+
+def test_every_acknowledged_write_survives_a_kill_9_of_the_server(tmp_path):
+    """Writes and transactions acknowledged one by one from four threads (1,000
+    of them: without --sync-on-commit, some dozen are lost); the
+    server killed with SIGKILL in the middle; all of them there on restart."""
+    import threading
+
+    from pyramid_mongo.embedded import EmbeddedServer
+
+    folder = str(tmp_path / "data")
+    server = EmbeddedServer(folder)
+    client: MongoClient = MongoClient(server.start(), serverSelectionTimeoutMS=2000)
+    acknowledged: list[int] = []
+    stop = threading.Event()
+
+    def write(first: int) -> None:
+        n = first
+        while not stop.is_set():
+            try:
+                if n % 2:
+                    client.dev.acks.insert_one({"_id": n})
+                else:
+                    with client.start_session() as session, session.start_transaction():
+                        client.dev.acks.insert_one({"_id": n}, session=session)
+                        client.dev.other.insert_one({"_id": n}, session=session)
+            except Exception:
+                return  # the server is gone: nothing more is acknowledged
+            acknowledged.append(n)
+            n += 4
+
+    try:
+        pid = client.admin.command("serverStatus")["pid"]
+        threads = [threading.Thread(target=write, args=(first,)) for first in range(4)]
+        for thread in threads:
+            thread.start()
+        wait_until(lambda: len(acknowledged) > 1000, what="acknowledged writes")
+        os.kill(pid, signal.SIGKILL)
+        for thread in threads:
+            thread.join(30)
+        stop.set()
+    finally:
+        client.close()
+        server.stop()
+    assert len(acknowledged) > 300
+    again = EmbeddedServer(folder)
+    client = MongoClient(again.start())
+    try:
+        kept = {doc["_id"] for doc in client.dev.acks.find({}, {"_id": 1})}
+        lost = sorted(set(acknowledged) - kept)
+        assert not lost, f"{len(lost)} of {len(acknowledged)} acknowledged writes lost"
+        in_transactions = {n for n in acknowledged if n % 2 == 0}
+        assert in_transactions <= {doc["_id"] for doc in client.dev.other.find()}
+    finally:
+        client.close()
+        again.stop()

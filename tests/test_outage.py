@@ -94,10 +94,12 @@ def includeme(config):
     [
         # pyramid_tm reads the user for its annotation, outside the exception views.
         ("/no_db", {"pyramid.includes": "pyramid_tm"}),
+        # The debug toolbar renders what reaches it as a 500 page of its own.
+        ("/no_db", {"pyramid.includes": "pyramid_debugtoolbar pyramid_tm"}),
         # The session is saved once the view is done.
         ("/session/put?colour=blue", {"mongodb.session_secret": "s" * 40}),
     ],
-    ids=["security-policy-in-pyramid-tm", "session-saved-after-the-view"],
+    ids=["security-policy-in-pyramid-tm", "under-the-toolbar", "session-saved-after-the-view"],
 )
 def test_an_outage_outside_the_view_is_the_503_page_too(build_app, unreachable_url, path, settings):
     settings = {
@@ -105,7 +107,10 @@ def test_an_outage_outside_the_view_is_the_503_page_too(build_app, unreachable_u
         "mongodb.serverSelectionTimeoutMS": "300",
         **settings,
     }
-    app = TestApp(build_app("tests.test_outage", "tests.session_views", **settings))
+    app = TestApp(
+        build_app("tests.test_outage", "tests.session_views", **settings),
+        extra_environ={"REMOTE_ADDR": "127.0.0.1"},
+    )
     response = app.get(path, status=503)
     assert "database is unavailable" in response.text
     response = app.get(path, headers={"Accept": "application/json"}, status=503)

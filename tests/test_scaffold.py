@@ -17,6 +17,7 @@ from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
 
 from pyramid_mongo.embedded import free_port
+from tests.composition import check_the_default_project
 from tests.serving import Served
 
 REPO = Path(__file__).resolve().parent.parent
@@ -27,7 +28,7 @@ SHOP = {
     "template_language": "chameleon",
     "db_name": "shopdb",
     "production_mongodb_url": "mongodb+srv://db.example.com/?retryWrites=true",
-    "transactions": "no",
+    "transactions": "yes",
 }
 
 
@@ -104,7 +105,7 @@ def test_each_choice_generates_exactly_its_files(tmp_path, answers, package, ext
     assert f"mongodb.url = {url}\n" in (project / "production.ini").read_text()
     pyproject = (project / "pyproject.toml").read_text()
     assert f'"pyramid_{answers.get("template_language", "jinja2")}"' in pyproject
-    transactions = answers.get("transactions", "yes") == "yes"
+    transactions = answers.get("transactions", "no") == "yes"
     assert ('"pyramid_tm"' in pyproject) == transactions
     assert ("mongodb.transactions = true" in (project / "testing.ini").read_text()) == transactions
     # Baked from this checkout: pyramid_mongo from it, offline.
@@ -310,3 +311,11 @@ def test_a_generated_project_passes_its_own_tests_in_its_own_virtualenv(
         served.stop()
     assert mongodb_client[db_name].page_hits.count_documents({}) == 1
     mongodb_client.drop_database(db_name)
+
+    # As composed, on a server of the user's own: a plain mongod (no
+    # transactions) for the default project, a replica set for both.
+    kinds = [("--standalone",), ()] if not answers else [()]
+    for number, flags in enumerate(kinds):
+        work = tmp_path / f"composition-{number}"
+        work.mkdir()
+        check_the_default_project(project, str(bin_dir / "pserve"), work, *flags)

@@ -1,15 +1,6 @@
 from pyramid.config import Configurator
 
 PROJECT = {{ cookiecutter.project_name | jsonify }}
-{%- if cookiecutter.transactions %}
-
-
-def in_transaction(request):
-    """pyramid_tm's activate hook: every request but the counters' runs in a
-    transaction. A single atomic update ($inc) is the better tool for a
-    counter: in a transaction, concurrent bumps would conflict and retry."""
-    return not request.path_info.startswith("/counters/")
-{%- endif %}
 
 
 def main(global_config, **settings):
@@ -19,8 +10,7 @@ def main(global_config, **settings):
 {%- if cookiecutter.transactions %}
         # A request's writes are one MongoDB transaction (mongodb.transactions),
         # and a request that meets a conflict runs again, as in Pyramid's SQL
-        # starter. The counters need none: one $inc is atomic on its own.
-        config.get_settings().setdefault("tm.activate_hook", in_transaction)
+        # starter. The counters' one $inc runs outside it: atomic on its own.
         config.include("pyramid_tm")
         config.include("pyramid_retry")
 {%- endif %}

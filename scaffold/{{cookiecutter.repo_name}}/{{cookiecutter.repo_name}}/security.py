@@ -1,12 +1,15 @@
 """Who is logged in: Pyramid 2's security policy, on the MongoDB session.
 
 The session (pyramid_mongo's, in MongoDB) holds the user's id;
-``request.identity`` is the user's document, read once per request.
+``request.identity`` is the user's document, read once per request: Pyramid
+asks the policy again at each use (the layout, the views, pyramid_tm), and
+RequestLocalCache keeps the first answer for the rest of the request.
 """
 
 from bson import ObjectId
 from bson.errors import InvalidId
 from pyramid.authentication import SessionAuthenticationHelper
+from pyramid.request import RequestLocalCache
 from pyramid.security import Allowed, Denied
 
 AUTHENTICATED = "authenticated"  # the permission of pages for logged-in users
@@ -15,8 +18,12 @@ AUTHENTICATED = "authenticated"  # the permission of pages for logged-in users
 class SecurityPolicy:
     def __init__(self):
         self.helper = SessionAuthenticationHelper()
+        self.users = RequestLocalCache(self.load_user)
 
     def identity(self, request):
+        return self.users.get_or_create(request)
+
+    def load_user(self, request):
         user_id = self.helper.authenticated_userid(request)
         if user_id is None:
             return None
@@ -35,9 +42,11 @@ class SecurityPolicy:
         return Allowed("allowed")
 
     def remember(self, request, userid, **kw):
+        self.users.clear(request)
         return self.helper.remember(request, userid, **kw)
 
     def forget(self, request, **kw):
+        self.users.clear(request)
         return self.helper.forget(request, **kw)
 
 

@@ -15,6 +15,7 @@ def database_unavailable(exc, request):
     Clients that ask for JSON get pyramid_mongo's own JSON answer instead.
     """
     note_outage(exc, request)
+    request.mongodb_unavailable = True  # the layout shows no account: it is in MongoDB
     request.response.status = 503
     request.response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return {}
