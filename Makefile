@@ -27,6 +27,7 @@ matrix: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python bench/overhead.py
 	$(BIN)/python bench/home_page.py
+	$(BIN)/python bench/dev_server.py
 
 # Reinstall whenever the package's metadata changes.
 $(VENV)/.installed: setup.cfg pyproject.toml

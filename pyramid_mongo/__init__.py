@@ -114,7 +114,7 @@ def includeme(config: Configurator) -> None:
         mongo.url_source,
         connection.db_name,
     )
-    add_request_methods(config)
+    add_request_methods(config, mongo.transactions)
     config.include(".outage")
     config.include(".atomic")
     config.include(".errors")

@@ -31,8 +31,8 @@ from pyramid.config import Configurator
 from pyramid.exceptions import ConfigurationError
 
 from .connection import MongoConnection, get_connection
+from .cursors import close_cursors
 from .redaction import redact_url
-from .request import close_cursors
 
 T = TypeVar("T")
 _NO_WAIT = 1e-6  # seconds

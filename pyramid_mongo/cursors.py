@@ -63,11 +63,33 @@ class OpenCursors:
             self.close_all()
 
 
-def _tracked(method: Callable[..., Any]) -> Callable[..., Any]:
+_OPEN_CURSORS = "pyramid_mongo.open_cursors"
+
+
+def open_cursors(request: Request) -> OpenCursors:
+    """The request's cursors to close, and their clean-up, from the first one on."""
+    found: OpenCursors | None = request.__dict__.get(_OPEN_CURSORS)
+    if found is None:
+        found = request.__dict__[_OPEN_CURSORS] = OpenCursors(request)
+    return found
+
+
+def close_cursors(request: Request) -> None:
+    """Close the cursors the request opened so far."""
+    found: OpenCursors | None = request.__dict__.get(_OPEN_CURSORS)
+    if found is not None:
+        found.close_cursors()
+
+
+def _tracked(method: Callable[..., Any], done_when_id_0: bool = True) -> Callable[..., Any]:
     @functools.wraps(method)
     def open_cursor(self: Any, *args: Any, **kwargs: Any) -> Any:
         cursor = method(self, *args, **kwargs)
-        self._open_cursors.refs.append(weakref.ref(cursor))
+        # A command cursor whose first batch was its last holds nothing on
+        # the server (cursor id 0): an aggregate with a $limit, mostly.
+        if not self._single_batch and not (done_when_id_0 and cursor.cursor_id == 0):
+            database = self if isinstance(self, RequestDatabase) else self.database
+            open_cursors(database.request).refs.append(weakref.ref(cursor))
         return cursor
 
     return open_cursor
@@ -91,11 +113,12 @@ def _adopted(method: Callable[..., Collection[Any]]) -> Callable[..., Collection
 
 
 class RequestCollection(Collection[Any]):
-    """A Collection whose cursors the request closes when it ends."""
+    """A Collection whose cursors the request closes when it ends.
 
-    def __init__(self, database: RequestDatabase, name: str, **options: Any) -> None:
-        super().__init__(database, name, **options)
-        self._open_cursors = database._open_cursors
+    Only an operation that can leave a cursor open on the server costs
+    anything: ``find_one`` reads one batch and closes its cursor itself."""
+
+    _single_batch = False
 
     find = _tracked(Collection.find)
     find_raw_batches = _tracked(Collection.find_raw_batches)
@@ -103,10 +126,19 @@ class RequestCollection(Collection[Any]):
     aggregate_raw_batches = _tracked(Collection.aggregate_raw_batches)
     list_indexes = _tracked(Collection.list_indexes)
     list_search_indexes = _tracked(Collection.list_search_indexes)
-    watch = _tracked(Collection.watch)
+    watch = _tracked(Collection.watch, done_when_id_0=False)  # a change stream
 
     __getitem__ = _adopted(Collection.__getitem__)
     with_options = _adopted(Collection.with_options)
+
+    def find_one(self, *args: Any, **kwargs: Any) -> Any:
+        # PyMongo's own find_one, whose cursor (limit -1) is one batch that
+        # the server closes: nothing to track.
+        self._single_batch = True
+        try:
+            return Collection.find_one(self, *args, **kwargs)
+        finally:
+            self._single_batch = False
 
     def find_one_or_404(self, filter: Any = None, *args: Any, **kwargs: Any) -> Any:
         """``find_one``, or ``HTTPNotFound`` when nothing matches."""
@@ -115,15 +147,17 @@ class RequestCollection(Collection[Any]):
 
 class RequestDatabase(Database[Any]):
     """The Database of ``request.db``: a plain PyMongo Database that also
-    remembers the cursors opened through it."""
+    remembers the cursors opened through it, for its request to close."""
 
-    def __init__(self, client: Any, name: str, open_cursors: OpenCursors, **options: Any) -> None:
+    _single_batch = False
+
+    def __init__(self, client: Any, name: str, request: Request, **options: Any) -> None:
         super().__init__(client, name, **options)
-        self._open_cursors = open_cursors
+        self.request = request
 
     aggregate = _tracked(Database.aggregate)
     list_collections = _tracked(Database.list_collections)
-    watch = _tracked(Database.watch)
+    watch = _tracked(Database.watch, done_when_id_0=False)
     cursor_command = _tracked(Database.cursor_command)
 
     def __getitem__(self, name: str) -> RequestCollection:
@@ -137,7 +171,7 @@ class RequestDatabase(Database[Any]):
         return RequestDatabase(
             self.client,
             self.name,
-            self._open_cursors,
+            self.request,
             codec_options=plain.codec_options,
             read_preference=plain.read_preference,
             write_concern=plain.write_concern,

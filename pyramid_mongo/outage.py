@@ -100,8 +100,9 @@ def outage_tween_factory(handler: Callable[[Request], Response], registry: Any) 
     def answer_outages(request: Request) -> Response:
         try:
             response = handler(request)
-            for step in request.__dict__.get(_RESPONSE_STEPS, ()):
-                step(request, response)
+            if _RESPONSE_STEPS in request.__dict__:
+                for step in request.__dict__[_RESPONSE_STEPS]:
+                    step(request, response)
             return response
         except Exception as exc:
             if not is_outage(exc):

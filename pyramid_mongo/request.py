@@ -1,4 +1,10 @@
-"""What pyramid_mongo adds to each request, made on first use."""
+"""What pyramid_mongo adds to each request, made on first use.
+
+``request.db`` costs what a hand-written ``client[name]`` costs: a
+Database of the shared client that knows its request, so that the cursors
+it opens are closed when the request ends; the clean-up itself is set up by
+the first cursor that can stay open (see ``cursors``).
+"""
 
 from __future__ import annotations
 
@@ -7,75 +13,73 @@ from collections.abc import Callable
 from typing import Any
 
 from gridfs import GridFSBucket
-from pymongo.database import Database
 from pyramid.request import Request
 
-from .connection import get_connection
-from .cursors import OpenCursors, RequestDatabase
+from .connection import CONNECTION_KEY, MongoConnection, get_connection
+from .cursors import RequestDatabase, close_cursors, open_cursors
 from .files import OwnSessionBucket
 
-
-class RequestDatabases:
-    """The databases one request used, sharing one set of cursors to close.
-
-    Kept in the request's ``__dict__`` rather than as a request property:
-    every request property and method is work for Pyramid on every request,
-    and this is only wanted by the requests that use the database."""
-
-    __slots__ = ("client", "connection", "databases", "in_transaction", "open_cursors")
-
-    def __init__(self, request: Request) -> None:
-        self.connection = get_connection(request.registry)
-        self.client = self.connection.client
-        self.databases: dict[str | None, RequestDatabase] = {}
-        self.open_cursors = OpenCursors(request)
-        self.in_transaction = bool(
-            self.connection.settings.transactions and request.environ.get("tm.active")
-        )
-        if self.in_transaction:
-            # Imported here: pyramid_tm and transaction are optional.
-            from .transactions import MongoDataManager, check_supported
-
-            check_supported(self.connection, "mongodb.transactions")
-            MongoDataManager(self.client, request.tm, before_commit=self.open_cursors.close_cursors)
-
-
 _DATABASES = "pyramid_mongo.databases"
+_IN_TRANSACTION = "pyramid_mongo.in_transaction"
 
 
-def get_db(request: Request, name: str | None = None) -> Database[Any]:
-    """request.db, and request.get_db('analytics'): the database of
-    mongodb.db_name, or one of mongodb.databases."""
-    used: RequestDatabases | None = request.__dict__.get(_DATABASES)
-    if used is None:
-        used = request.__dict__[_DATABASES] = RequestDatabases(request)
-    db = used.databases.get(name)
+def request_db(request: Request) -> RequestDatabase:
+    """request.db: the database of mongodb.db_name."""
+    connection: MongoConnection = request.registry[CONNECTION_KEY]
+    # The client exists but in a process just forked: no property call then.
+    return RequestDatabase(connection._client or connection.client, connection.db_name, request)
+
+
+def request_db_in_transaction(request: Request) -> RequestDatabase:
+    """request.db with mongodb.transactions: the request's transaction joins
+    pyramid_tm's the first time the request uses the database."""
+    join_request_transaction(request)
+    return request_db(request)
+
+
+def get_db(request: Request, name: str | None = None) -> RequestDatabase:
+    """request.get_db('analytics'): the database of mongodb.db_name, or one of
+    mongodb.databases."""
+    connection = get_connection(request.registry)
+    db_name = connection.database_name(name)
+    if db_name == connection.db_name:
+        db: RequestDatabase = request.db
+        return db
+    databases = request.__dict__.setdefault(_DATABASES, {})
+    db = databases.get(db_name)
     if db is None:
-        db_name = used.connection.database_name(name)
-        db = used.databases.get(db_name)
-        if db is None:
-            db = RequestDatabase(used.client, db_name, used.open_cursors)
-        used.databases[name] = used.databases[db_name] = db
+        if connection.settings.transactions:
+            join_request_transaction(request)
+        db = databases[db_name] = RequestDatabase(connection.client, db_name, request)
     return db
 
 
-def close_cursors(request: Request) -> None:
-    """Close the cursors the request opened so far."""
-    used: RequestDatabases | None = request.__dict__.get(_DATABASES)
-    if used is not None:
-        used.open_cursors.close_cursors()
+def join_request_transaction(request: Request) -> None:
+    """Once per request, when pyramid_tm runs it: one MongoDB transaction."""
+    if _IN_TRANSACTION in request.__dict__:
+        return
+    active = bool(request.environ.get("tm.active"))
+    request.__dict__[_IN_TRANSACTION] = active
+    if active:
+        # Imported here: pyramid_tm and transaction are optional.
+        from .transactions import MongoDataManager, check_supported
+
+        connection = get_connection(request.registry)
+        check_supported(connection, "mongodb.transactions")
+        MongoDataManager(
+            connection.client, request.tm, before_commit=lambda: close_cursors(request)
+        )
 
 
 def request_fs(request: Request) -> GridFSBucket:
     """request.fs: the GridFS bucket "fs" of request.db."""
-    db = get_db(request)
-    used: RequestDatabases = request.__dict__[_DATABASES]
-    if not used.in_transaction:
+    db = request.db
+    if not request.__dict__.get(_IN_TRANSACTION):
         return GridFSBucket(db)
-    session = used.client.start_session()
-    used.open_cursors.then.append(session.end_session)  # once the body is sent
+    session = db.client.start_session()
+    open_cursors(request).then.append(session.end_session)  # once the body is sent
     # A plain Database: GridFS's cursors are its own to close, after the commit.
-    return OwnSessionBucket(used.client[db.name], session)
+    return OwnSessionBucket(db.client[db.name], session)
 
 
 def mongo_client(request: Request) -> Any:
@@ -83,14 +87,15 @@ def mongo_client(request: Request) -> Any:
     return get_connection(request.registry).client
 
 
-def _get_db_of(request: Request) -> Callable[..., Database[Any]]:
+def _get_db_of(request: Request) -> Callable[..., RequestDatabase]:
     # A property rather than a request method: Pyramid binds every request
     # method to every request, used or not; a property costs nothing unused.
     return functools.partial(get_db, request)
 
 
-def add_request_methods(config: Any) -> None:
+def add_request_methods(config: Any, transactions: bool) -> None:
+    db = request_db_in_transaction if transactions else request_db
     config.add_request_method(mongo_client, "mongo_client", reify=True)
-    config.add_request_method(get_db, "db", reify=True)
+    config.add_request_method(db, "db", reify=True)
     config.add_request_method(_get_db_of, "get_db", property=True)
     config.add_request_method(request_fs, "fs", reify=True)

@@ -72,3 +72,11 @@ def test_a_body_abandoned_half_way_still_closes_its_cursor(seeded, mongodb_clien
     assert open_cursor_count(mongodb_client) == before + 1  # still streaming
     body.close()  # the client went away; the WSGI server closes the body
     assert open_cursor_count(mongodb_client) == before
+
+
+def test_ten_thousand_requests_leave_no_cursor_open(seeded, mongodb_client):
+    before = open_cursor_count(mongodb_client)
+    for n in range(10_000):
+        seeded.get("/one_of_each", {"n": str(n)})
+    assert len(views_under_test.kept_cursors) == 1000  # each still referenced
+    assert open_cursor_count(mongodb_client) == before

@@ -54,6 +54,21 @@ def keep_cursors(request):
     return Response(f"{open_on_server} cursors open")
 
 
+def one_of_each(request):
+    """The common operations, and every tenth request a cursor it keeps open."""
+    n = int(request.params["n"])
+    items = request.db.items
+    if n % 10 == 0:
+        cursor = items.find().batch_size(2)
+        next(cursor)
+        kept_cursors.append(cursor)
+    elif n % 3 == 0:
+        list(items.aggregate([{"$match": {"n": n % 50}}, {"$limit": 1}]))
+    else:
+        items.find_one({"n": n % 50})
+    return Response("ok")
+
+
 def keep_in_analytics(request):
     cursor = request.get_db("analytics").events.find().batch_size(2)
     next(cursor)
@@ -147,6 +162,7 @@ def includeme(config: Configurator) -> None:
         {
             "seed": seed,
             "keep": keep_cursors,
+            "one_of_each": one_of_each,
             "keep_in_analytics": keep_in_analytics,
             "keep_then_fail": keep_then_fail,
             "keep_then_crash": keep_then_crash,
