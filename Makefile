@@ -5,8 +5,9 @@ BIN = $(VENV)/bin
 
 .PHONY: serve test lint docs matrix bench clean
 
+# The demo at http://localhost:6542/; `make serve PORT=6600` for another port.
 serve: $(VENV)/.installed
-	$(BIN)/pserve development.ini
+	$(if $(PORT),PORT=$(PORT) )$(BIN)/pserve development.ini
 
 test: lint docs
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -28,6 +29,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/overhead.py
 	$(BIN)/python bench/home_page.py
 	$(BIN)/python bench/dev_server.py
+	$(BIN)/python bench/hostile_input.py
 
 # Reinstall whenever the package's metadata changes.
 $(VENV)/.installed: setup.cfg pyproject.toml

@@ -16,3 +16,6 @@ nitpicky = False
 exclude_patterns = ["_build"]
 html_theme = "alabaster"
 html_title = "pyramid_mongo"
+# No "© ." footer: the project states no copyright line of its own.
+html_show_copyright = False
+html_show_sphinx = False

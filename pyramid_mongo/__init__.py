@@ -18,20 +18,23 @@ from pyramid.registry import Registry
 
 from . import monitoring
 from ._version import __version__
+from .atomic import outside_transaction, run_in_transaction
 from .connection import CONNECTION_KEY, MongoConnection, get_client, get_connection, get_db
 from .counters import increment
 from .embedded import EmbeddedServer, EmbeddedServerError, PortInUse
-from .errors import error_response, json_body
+from .errors import error_response
 from .files import file_response, save_upload
 from .health import add_health_view
 from .indexes import add_index_directives
+from .inputs import form_text, json_body
 from .json import ExtendedJSON, add_bson_adapters, add_bson_adapters_directive
 from .monitoring import CommandRecorder
 from .objectid import ObjectIdPredicate, find_one_or_404
 from .redaction import redact_url
 from .request import add_request_methods
 from .sessions import add_session_factory
-from .settings import EMBEDDED_PORT, PREFIX, MongoSettings, hide_secrets, parse_settings
+from .settings import EMBEDDED_PORT, MongoSettings, hide_secrets, parse_settings
+from .values import PREFIX
 
 __all__ = [
     "__version__",
@@ -39,6 +42,7 @@ __all__ = [
     "error_response",
     "file_response",
     "find_one_or_404",
+    "form_text",
     "get_client",
     "get_connection",
     "get_db",
@@ -46,6 +50,8 @@ __all__ = [
     "increment",
     "join_transaction",
     "json_body",
+    "outside_transaction",
+    "run_in_transaction",
     "save_upload",
 ]
 
@@ -118,6 +124,7 @@ def includeme(config: Configurator) -> None:
     config.include(".outage")
     config.include(".atomic")
     config.include(".errors")
+    config.include(".inputs")
     config.add_route_predicate("objectid", ObjectIdPredicate)
     config.add_directive("add_bson_adapters", add_bson_adapters_directive)
     config.add_renderer("extended_json", ExtendedJSON)

@@ -1,40 +1,78 @@
-"""Error answers in the client's own kind, and JSON request bodies read safely.
+"""Error answers in the client's own kind, and writes MongoDB refused for their data.
 
 A client that prefers JSON gets ``{"code", "title", "message"}`` with the
-message said once; any other client gets WebOb's page for the status. Bad
-input is a 4xx naming the problem, never a 500: a JSON body too deep for
-Python or MongoDB, text MongoDB cannot store (a lone surrogate), a document
-over MongoDB's size limit.
+message said once; any other client gets WebOb's page for the status. A
+write MongoDB refuses for the data written (a document that fails the
+collection's validator, a duplicate unique key, a document too large, an
+update it cannot apply, such as an ``$inc`` beyond 64 bits) is a 4xx
+naming the problem wherever the view did not catch it, never a 500.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any
 
-from pymongo.errors import DocumentTooLarge
+from pymongo.errors import BulkWriteError, DocumentTooLarge, PyMongoError, WriteError
 from pyramid.config import Configurator
-from pyramid.httpexceptions import HTTPBadRequest, HTTPException, HTTPRequestEntityTooLarge
+from pyramid.exceptions import BadCSRFToken
+from pyramid.httpexceptions import (
+    HTTPBadRequest,
+    HTTPConflict,
+    HTTPException,
+    HTTPRequestEntityTooLarge,
+    HTTPUnprocessableEntity,
+)
 from pyramid.request import Request
 
-# MongoDB refuses documents nested deeper than this.
-MAX_NESTING = 100
+from .connection import get_connection
+
+PROBLEM_JSON = "application/problem+json"  # RFC 9457
+# Requests under these paths are a JSON API's: its errors are JSON whatever
+# the Accept header says (mongodb.json_paths).
+DEFAULT_JSON_PATHS = ("/api/",)
 
 
 def prefers_json(request: Request) -> bool:
-    offers = request.accept.acceptable_offers(["text/html", "application/json"])
+    """One rule for the kind of an error: JSON for a request that sends JSON,
+    for any path of the JSON API (``mongodb.json_paths``), and for a client
+    that prefers JSON to HTML; a page for the rest."""
+    # getattr: a test's DummyRequest has neither a content type nor an Accept.
+    sent = getattr(request, "content_type", None) or ""
+    if sent == "application/json" or sent.endswith("+json"):
+        return True
+    path = request.environ.get("PATH_INFO", "")  # as sent: it may not be UTF-8
+    if path.startswith(_json_paths(request)):
+        return True
+    accept = getattr(request, "accept", None)
+    offers = accept.acceptable_offers(["text/html", "application/json"]) if accept else []
     return bool(offers) and offers[0][0] == "application/json"
+
+
+def _json_paths(request: Request) -> tuple[str, ...]:
+    try:
+        return get_connection(request.registry).settings.json_paths
+    except LookupError:  # an application without pyramid_mongo's settings
+        return DEFAULT_JSON_PATHS
 
 
 def error_response(
     request: Request, error: type[HTTPException], message: str, **headers: str
 ) -> HTTPException:
-    """An HTTP error, to raise or return, in the kind the client prefers."""
+    """An HTTP error, to raise or return, in the kind the client prefers: for
+    JSON, RFC 9457 problem details (``status``, ``title``, ``detail``), with
+    ``code`` and ``message`` as before."""
     if prefers_json(request):
         status = f"{error.code} {error.title}"
-        body = {"code": status, "title": error.title, "message": message}
+        body = {
+            "type": "about:blank",
+            "status": error.code,
+            "title": error.title,
+            "detail": message,
+            "code": status,
+            "message": message,
+        }
         answer = error(json_body=body, headers=headers)
+        answer.content_type = PROBLEM_JSON
     else:
         answer = error(headers=headers)
         answer.explanation = message
@@ -49,43 +87,45 @@ def message_of(error: Any, default: str) -> str:
     return getattr(error, "message_for_client", default)
 
 
-def json_body(request: Request) -> Any:
-    """``request.json_body`` that answers 400, never 500, for any bad body.
-
-    The nesting is measured before the body is parsed: a body deep enough to
-    exhaust Python's recursion inside the JSON parser is refused unread."""
-    try:
-        text = request.body.decode(request.charset or "utf-8")
-    except UnicodeDecodeError:
-        raise error_response(request, HTTPBadRequest, "The body must be UTF-8 JSON.") from None
-    if _nesting_exceeds(text, MAX_NESTING):
-        raise error_response(
-            request, HTTPBadRequest, f"The JSON is nested deeper than {MAX_NESTING} levels."
-        )
-    try:
-        value = json.loads(text)
-    except ValueError:
-        raise error_response(request, HTTPBadRequest, "The body must be JSON.") from None
-    try:
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        raise error_response(
-            request, HTTPBadRequest, "The JSON holds a lone surrogate, which is not text."
-        ) from None
-    return value
+# Errors MongoDB gives a write for the data written, which came from the
+# client as often as not: a 4xx, never a 500.
+REFUSED_WRITES: dict[int, tuple[type[HTTPException], str]] = {
+    121: (HTTPUnprocessableEntity, "The document does not meet the collection's rules."),
+    11000: (HTTPConflict, "A document with the same unique key exists already."),
+    10334: (HTTPRequestEntityTooLarge, "The document is larger than MongoDB accepts."),
+    17419: (HTTPRequestEntityTooLarge, "The document is larger than MongoDB accepts."),
+    2: (HTTPBadRequest, "MongoDB cannot apply this change to the stored value."),
+    52: (HTTPBadRequest, "A field name cannot start with '$'."),
+}
 
 
-_STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
-_BRACKETS = re.compile(r"[\[\]{}]")
+def write_error_code(exc: BaseException) -> int | None:
+    """The code of the (first) write error, for a single or a bulk write."""
+    if isinstance(exc, BulkWriteError):
+        errors = exc.details.get("writeErrors") or [{}]
+        code = errors[0].get("code")
+        return code if isinstance(code, int) else None
+    return exc.code if isinstance(exc, WriteError) else None
 
 
-def _nesting_exceeds(text: str, limit: int) -> bool:
-    depth = 0
-    for bracket in _BRACKETS.finditer(_STRINGS.sub("", text)):
-        depth += 1 if bracket.group() in "[{" else -1
-        if depth > limit:
-            return True
-    return False
+class RefusedWrite:
+    """Exception view predicate: a write MongoDB refused for its data."""
+
+    def __init__(self, value: bool, config: Any) -> None:
+        self.value = value
+
+    def text(self) -> str:
+        return f"mongodb_refused_write = {self.value}"
+
+    phash = text
+
+    def __call__(self, context: Any, request: Request) -> bool:
+        return (write_error_code(request.exception) in REFUSED_WRITES) == self.value
+
+
+def refused_write(exc: PyMongoError, request: Request) -> HTTPException:
+    error, message = REFUSED_WRITES[write_error_code(exc) or 0]
+    return error_response(request, error, message)
 
 
 def document_too_large(exc: DocumentTooLarge, request: Request) -> HTTPException:
@@ -94,5 +134,15 @@ def document_too_large(exc: DocumentTooLarge, request: Request) -> HTTPException
     )
 
 
+def stale_form(exc: BadCSRFToken, request: Request) -> HTTPException:
+    return error_response(
+        request, HTTPBadRequest, "The form came without its CSRF token, or with an old one."
+    )
+
+
 def includeme(config: Configurator) -> None:
     config.add_exception_view(document_too_large, context=DocumentTooLarge)
+    config.add_exception_view(stale_form, context=BadCSRFToken)
+    config.add_view_predicate("mongodb_refused_write", RefusedWrite)
+    for context in (WriteError, BulkWriteError):
+        config.add_exception_view(refused_write, context=context, mongodb_refused_write=True)

@@ -30,9 +30,10 @@ from zope.interface import implementer
 
 from .connection import get_connection
 from .outage import on_response
-from .settings import SessionSettings
+from .session_settings import SessionSettings
 
 SALT = "pyramid_mongo.session"
+CSRF_KEY = "_csrft_"  # where Pyramid's own sessions keep it
 _WHOLE = None  # "every key changed": the data is written whole
 
 
@@ -124,8 +125,10 @@ class MongoSession(dict[str, Any]):
         self._drop_cookie = True
 
     def rotate(self) -> None:
-        """A new id for the same data, as at login (against session fixation)."""
+        """A new id for the same data, as at login (against session fixation),
+        and a new CSRF token: one known before is refused after."""
         self._store.delete_one({"_id": self.session_id})
+        dict.pop(self, CSRF_KEY, None)
         self.session_id = secrets.token_urlsafe(32)
         self.new = True
         self._note_change(_WHOLE)
@@ -146,11 +149,11 @@ class MongoSession(dict[str, Any]):
 
     def new_csrf_token(self) -> str:
         token = secrets.token_hex(20)
-        self["_csrft_"] = token
+        self[CSRF_KEY] = token
         return token
 
     def get_csrf_token(self) -> str:
-        token = self.get("_csrft_")
+        token = self.get(CSRF_KEY)
         return token if isinstance(token, str) else self.new_csrf_token()
 
     def _save(self, request: Request, response: Response) -> None:

@@ -8,7 +8,6 @@ shows the password of a MongoDB URL.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,8 +19,10 @@ from pyramid.settings import asbool, aslist
 from .embedded import CLIENT_OPTIONS as DEV_SERVER_CLIENT_OPTIONS
 from .options import check_together, first_line, given, given_keys, merge, parse_url
 from .redaction import redact_option, redact_url, secret_values, url_secrets
+from .session_settings import KEYS as SESSION_KEYS
+from .session_settings import SessionSettings, session_settings
+from .values import PREFIX, byte_size, positive_seconds
 
-PREFIX = "mongodb."
 URL_ENVIRON = "MONGODB_URL"
 
 # Keys of ours; every other ``mongodb.<name>`` is a MongoClient option.
@@ -36,36 +37,31 @@ JSON_ADAPTERS = "json_adapters"
 HEALTH_ROUTE = "health_route"
 HEALTH_TIMEOUT = "health_timeout"
 MAX_UPLOAD_SIZE = "max_upload_size"
+MAX_JSON_SIZE = "max_json_size"
+JSON_PATHS = "json_paths"
 CREATE_INDEXES = "create_indexes"
 TRANSACTIONS = "transactions"
-SESSION_SECRET = "session_secret"
-SESSION_TIMEOUT = "session_timeout"
-SESSION_COLLECTION = "session_collection"
-SESSION_COOKIE_NAME = "session_cookie_name"
-SESSION_SECURE = "session_secure"
-SESSION_SAMESITE = "session_samesite"
-OWN_KEYS = frozenset(
-    {
-        URL,
-        DB_NAME,
-        EMBEDDED,
-        EMBEDDED_PATH,
-        EMBEDDED_PORT,
-        CLIENT_FACTORY,
-        DATABASES,
-        JSON_ADAPTERS,
-        HEALTH_ROUTE,
-        HEALTH_TIMEOUT,
-        MAX_UPLOAD_SIZE,
-        CREATE_INDEXES,
-        TRANSACTIONS,
-        SESSION_SECRET,
-        SESSION_TIMEOUT,
-        SESSION_COLLECTION,
-        SESSION_COOKIE_NAME,
-        SESSION_SECURE,
-        SESSION_SAMESITE,
-    }
+OWN_KEYS = (
+    frozenset(
+        {
+            URL,
+            DB_NAME,
+            EMBEDDED,
+            EMBEDDED_PATH,
+            EMBEDDED_PORT,
+            CLIENT_FACTORY,
+            DATABASES,
+            JSON_ADAPTERS,
+            HEALTH_ROUTE,
+            HEALTH_TIMEOUT,
+            MAX_UPLOAD_SIZE,
+            MAX_JSON_SIZE,
+            JSON_PATHS,
+            CREATE_INDEXES,
+            TRANSACTIONS,
+        }
+    )
+    | SESSION_KEYS
 )
 
 # A web request should learn in seconds that MongoDB is down, not after
@@ -75,16 +71,6 @@ DEFAULT_CLIENT_OPTIONS = {"serverSelectionTimeoutMS": 5000}
 # MongoDB's own rule for database names on every platform it runs on.
 _FORBIDDEN_IN_DB_NAME = set('/\\. "$*<>:|?\x00')
 _MAX_DB_NAME_BYTES = 63
-
-
-@dataclass(frozen=True)
-class SessionSettings:
-    secret: str = field(repr=False)
-    timeout: int = 1200
-    collection: str = "sessions"
-    cookie_name: str = "session"
-    secure: bool = False
-    samesite: str = "Lax"
 
 
 @dataclass(frozen=True)
@@ -109,8 +95,10 @@ class MongoSettings:
     health_route: str | None
     health_timeout: float
     max_upload_size: int
+    max_json_size: int
     create_indexes: bool
     transactions: bool = False
+    json_paths: tuple[str, ...] = ("/api/",)
     sessions: SessionSettings | None = None
     username: str | None = None
     auth_source: str | None = None
@@ -152,11 +140,13 @@ def parse_settings(
         ),
         json_adapters=asbool(own.get(JSON_ADAPTERS, False)),
         health_route=_health_route(own.get(HEALTH_ROUTE)),
-        health_timeout=_positive_seconds(own.get(HEALTH_TIMEOUT, 2.0), PREFIX + HEALTH_TIMEOUT),
-        max_upload_size=_byte_size(own.get(MAX_UPLOAD_SIZE, "10M"), PREFIX + MAX_UPLOAD_SIZE),
+        health_timeout=positive_seconds(own.get(HEALTH_TIMEOUT, 2.0), PREFIX + HEALTH_TIMEOUT),
+        max_upload_size=byte_size(own.get(MAX_UPLOAD_SIZE, "10M"), PREFIX + MAX_UPLOAD_SIZE),
+        max_json_size=byte_size(own.get(MAX_JSON_SIZE, "1M"), PREFIX + MAX_JSON_SIZE),
+        json_paths=tuple(aslist(own.get(JSON_PATHS, "/api/"))),
         create_indexes=asbool(own.get(CREATE_INDEXES, False)),
         transactions=asbool(own.get(TRANSACTIONS, False)),
-        sessions=_session_settings(own),
+        sessions=session_settings(own, environ),
         username=parsed.username if parsed else None,
         auth_source=parsed.auth_source if parsed else None,
         secrets=frozenset(
@@ -210,56 +200,11 @@ def _embedded_settings(own: Mapping[str, Any]) -> EmbeddedSettings:
     return EmbeddedSettings(storage_path=path, port=int(port_text))
 
 
-def _session_settings(own: Mapping[str, Any]) -> SessionSettings | None:
-    secret = str(own.get(SESSION_SECRET) or "")
-    if not secret:
-        return None
-    if len(secret) < 32:
-        raise ConfigurationError(
-            f"{PREFIX}{SESSION_SECRET} must be at least 32 characters of random text"
-        )
-    samesite = str(own.get(SESSION_SAMESITE, "Lax")).strip().capitalize()
-    if samesite not in ("Strict", "Lax", "None"):
-        raise ConfigurationError(f"{PREFIX}{SESSION_SAMESITE} must be Strict, Lax or None")
-    timeout = _positive_seconds(own.get(SESSION_TIMEOUT, 1200), PREFIX + SESSION_TIMEOUT)
-    return SessionSettings(
-        secret=secret,
-        timeout=int(timeout),
-        collection=str(own.get(SESSION_COLLECTION) or "sessions"),
-        cookie_name=str(own.get(SESSION_COOKIE_NAME) or "session"),
-        secure=asbool(own.get(SESSION_SECURE, False)),
-        samesite=samesite,
-    )
-
-
 def _health_route(value: Any) -> str | None:
     path = (value or "").strip()
     if path and not path.startswith("/"):
         raise ConfigurationError(f"{PREFIX}{HEALTH_ROUTE} must be a path such as /healthz")
     return path or None
-
-
-def _positive_seconds(value: Any, key: str) -> float:
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        seconds = 0.0
-    if seconds <= 0:
-        raise ConfigurationError(f"{key} must be a positive number of seconds, not {value!r}")
-    return seconds
-
-
-_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
-
-
-def _byte_size(value: Any, key: str) -> int:
-    """Bytes from ``1048576``, ``512K``, ``10M`` or ``1G``."""
-    match = re.fullmatch(r"\s*(\d+)\s*([KMG]?)B?\s*", str(value), re.IGNORECASE)
-    if not match or int(match.group(1)) == 0:
-        raise ConfigurationError(
-            f"{key} must be a size such as 10M, 512K or 1048576, not {value!r}"
-        )
-    return int(match.group(1)) * _UNITS[match.group(2).upper()]
 
 
 def check_db_name(name: str, key: str) -> str:

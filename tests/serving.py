@@ -82,16 +82,23 @@ class Served:
     """A pserve process of the test's INI file, and its output."""
 
     def __init__(
-        self, ini: Path, *args: str, pserve: str = PSERVE, mongodb_url: str | None = None
+        self,
+        ini: Path,
+        *args: str,
+        pserve: str = PSERVE,
+        mongodb_url: str | None = None,
+        cwd: Path | None = None,
     ) -> None:
         self.ini = ini
         self.port = int(re.search(r"listen = [\w.]+:(\d+)", ini.read_text()).group(1))
         env = {k: v for k, v in os.environ.items() if k != "MONGODB_URL"}
         if mongodb_url:
             env["MONGODB_URL"] = mongodb_url
+        if cwd is not None:  # a project run from its folder, not installed
+            env["PYTHONPATH"] = str(cwd)
         self.log = ini.with_suffix(".log").open("w+")
         self.process = subprocess.Popen(
-            [pserve, *args, str(ini)], stdout=self.log, stderr=subprocess.STDOUT, env=env
+            [pserve, *args, str(ini)], stdout=self.log, stderr=subprocess.STDOUT, env=env, cwd=cwd
         )
 
     def output(self) -> str:

@@ -10,8 +10,9 @@ def test_the_home_page_records_each_hit_and_shows_the_count(testapp, mongodb_db)
     assert 'id="hits">1<' in first.text
     second = testapp.get("/?from=test", status=200)
     assert 'id="hits">2<' in second.text
+    testapp.get("/" + "x" * 5000, status=404)  # not the home page: not recorded
     hits = list(mongodb_db.page_hits.find({}, {"_id": 0}).sort("timestamp", 1))
-    assert [hit["url"] for hit in hits] == ["http://example.com/", "http://example.com/?from=test"]
+    assert [hit["path"] for hit in hits] == ["/", "/"]
     assert all(isinstance(hit["timestamp"], datetime) for hit in hits)
 
 
@@ -83,7 +84,7 @@ def test_bad_json_input_is_a_4xx_in_json(testapp, body, status):
     )
     assert response.status_int == status, response.text
     if status == 400:
-        assert response.content_type == "application/json"
+        assert response.content_type == "application/problem+json"
         assert response.json["code"] == "400 Bad Request"
 
 
@@ -96,7 +97,7 @@ def test_a_document_over_mongodbs_limit_is_413(testapp):
 def test_api_errors_answer_json_clients_in_json(testapp):
     for path in ("/items/6b02c5fcccb4b1a794cb7b9f", "/items/not-an-id", "/nowhere"):
         response = testapp.get(path, headers=JSON, status=404)
-        assert response.content_type == "application/json"
+        assert response.content_type == "application/problem+json"
         assert response.json["message"] == "There is nothing at this address."
     item = testapp.post_json("/items", {"name": "lamp"}, status=201).json["_id"]
     refused = testapp.delete(f"/items/{item}", headers=JSON, status=405)

@@ -48,7 +48,7 @@ def test_a_page_that_needs_the_database_gets_a_503_page(down, unreachable_url, c
 
 def test_a_client_that_asks_for_json_gets_json(down):
     response = down.get("/count", headers={"Accept": "application/json"}, status=503)
-    assert response.content_type == "application/json"
+    assert response.content_type == "application/problem+json"
     assert response.json["code"] == "503 Service Unavailable"
     assert "database is unavailable" in response.json["message"]
 

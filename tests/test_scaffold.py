@@ -67,7 +67,7 @@ def expected_files(package: str, extension: str, auth: bool = True) -> list[str]
         f"{package}/views/notfound.py",
         f"{package}/views/unavailable.py",
     ]
-    pages = ["404", "503", "home", "layout"]
+    pages = ["400", "404", "503", "home", "layout"]
     if auth:
         pages += ["account", "login", "signup"]
         files += [f"{package}/security.py", f"{package}/views/auth.py", "tests/test_auth.py"]
@@ -94,7 +94,9 @@ def test_each_choice_generates_exactly_its_files(tmp_path, answers, package, ext
     assert project.name == package
     auth = answers.get("auth", "yes") == "yes"
     assert files_in(project) == expected_files(package, extension, auth)
-    assert ("mongodb.session_secret = " in (project / "testing.ini").read_text()) == auth
+    assert ("mongodb.sessions = true" in (project / "testing.ini").read_text()) == auth
+    for ini in ("development.ini", "production.ini", "testing.ini"):
+        assert "session_secret =" not in (project / ini).read_text()  # no secret in git
     for path in project.rglob("*"):
         if path.is_file():
             assert "cookiecutter" not in path.read_text(), path

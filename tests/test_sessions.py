@@ -172,3 +172,47 @@ def test_a_short_secret_is_refused(build_app):
 def test_the_secret_shows_nowhere(build_app):
     app = build_app("tests.session_views", **SETTINGS)
     assert SECRET not in repr(dict(app.registry.settings))
+
+
+class TestTheSecretIsTheDeployments:
+    def build(self, monkeypatch, environ=None, **settings):
+        monkeypatch.delenv("MONGODB_URL", raising=False)
+        monkeypatch.delenv("MONGODB_SESSION_SECRET", raising=False)
+        for name, value in (environ or {}).items():
+            monkeypatch.setenv(name, value)
+        settings = {"mongodb.url": "mongodb://127.0.0.1:1/shop", **settings}
+        with Configurator(settings=settings) as config:
+            config.include("pyramid_mongo")
+        connection = get_connection(config.registry)
+        connection.close()
+        return connection.settings.sessions
+
+    def test_sessions_without_a_secret_name_the_variable(self, monkeypatch):
+        with pytest.raises(ConfigurationError) as info:
+            self.build(monkeypatch, **{"mongodb.sessions": "true"})
+        assert "MONGODB_SESSION_SECRET" in str(info.value)
+
+    def test_the_environment_gives_it(self, monkeypatch):
+        secret = "e" * 40
+        sessions = self.build(
+            monkeypatch, {"MONGODB_SESSION_SECRET": secret}, **{"mongodb.sessions": "true"}
+        )
+        assert sessions.secret == secret
+        with pytest.raises(ConfigurationError, match=r"^MONGODB_SESSION_SECRET must be at least"):
+            self.build(
+                monkeypatch, {"MONGODB_SESSION_SECRET": "short"}, **{"mongodb.sessions": "on"}
+            )
+
+    def test_no_sessions_unless_asked_whatever_the_environment(self, monkeypatch):
+        assert self.build(monkeypatch, {"MONGODB_SESSION_SECRET": "e" * 40}) is None
+
+    def test_a_development_machine_keeps_one_in_a_file_of_its_own(self, monkeypatch, tmp_path):
+        path = tmp_path / "var" / "session-secret"
+        first = self.build(monkeypatch, **{"mongodb.session_secret_file": str(path)})
+        assert len(first.secret) >= 32
+        assert path.stat().st_mode & 0o777 == 0o600
+        again = self.build(monkeypatch, **{"mongodb.session_secret_file": str(path)})
+        assert again.secret == first.secret
+        settings = {"mongodb.session_secret_file": str(path)}
+        from_environ = self.build(monkeypatch, {"MONGODB_SESSION_SECRET": "e" * 40}, **settings)
+        assert from_environ.secret == "e" * 40  # the deployment's word wins

@@ -148,7 +148,8 @@ def test_an_outage_is_one_503_whatever_retry_attempts_says(build_app):
         settings = {
             **TRANSACTIONS,
             "mongodb.url": server.url,
-            "mongodb.serverSelectionTimeoutMS": "500",
+            "mongodb.serverSelectionTimeoutMS": "1000",
+            "mongodb.timeoutMS": "1000",
             OUTSIDE: None,
         }
         app = TestApp(build_app("tests.transaction_views", **settings))
@@ -156,7 +157,7 @@ def test_an_outage_is_one_503_whatever_retry_attempts_says(build_app):
         server.kill()
         started = time.monotonic()
         app.post("/tx/write_two", status=503)
-        assert time.monotonic() - started < 0.5 + 1  # one selection timeout, not 30
+        assert time.monotonic() - started < 1 + 1  # one timeout, not one per attempt
     finally:
         server.stop()
 

@@ -21,7 +21,8 @@ def main(global_config: dict[str, str], **settings: str) -> Router:
         config.add_route("file", "/files/{name}")
         config.add_route("accounts", "/accounts")
         config.add_route("transfers", "/transfers")
-        config.add_mongo_index("page_hits", [("timestamp", -1)])
+        # Visits expire after 30 days: what grows with traffic must not grow for ever.
+        config.add_mongo_index("page_hits", [("timestamp", 1)], expireAfterSeconds=30 * 86400)
         config.add_mongo_index("items", [("name", 1)], unique=True)
         config.scan(".views")
     return config.make_wsgi_app()

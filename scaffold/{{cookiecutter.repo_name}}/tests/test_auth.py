@@ -31,7 +31,7 @@ def test_sign_up_logs_in_and_stores_a_hash_not_the_password(testapp, mongodb_db)
 def test_a_second_account_for_the_same_address_is_refused(testapp, mongodb_db):
     sign_up(testapp)
     testapp.reset()
-    page = sign_up(testapp, email=" ADA@example.com ", status=200)
+    page = sign_up(testapp, email=" ADA@example.com ", status=400)
     assert "already an account" in page.text
     assert mongodb_db.users.count_documents({}) == 1
 
@@ -76,3 +76,46 @@ def test_the_protected_page_sends_strangers_to_log_in(testapp):
 @pytest.mark.parametrize("path", ["/signup", "/login", "/logout"])
 def test_forms_without_the_csrf_token_are_refused(testapp, path):
     testapp.post(path, {"email": "ada@example.com", "password": PASSWORD}, status=400)
+
+
+def test_wrong_passwords_at_once_get_no_more_checks_than_the_limit(app, testapp, mongodb_db):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from webtest import TestApp
+
+    sign_up(testapp)
+
+    def attempt(_):
+        client = TestApp(app, extra_environ={"HTTP_HOST": "example.com"})
+        return log_in(client, password="not the password", status="*").status_int
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = sorted(pool.map(attempt, range(12)))
+    assert statuses.count(400) <= 5 and set(statuses) <= {400, 429}, statuses
+
+
+def test_the_csrf_token_known_before_login_is_refused_after_it(testapp):
+    before = testapp.get("/login").forms[0]["csrf_token"].value
+    sign_up(testapp)
+    after = testapp.get("/").forms[0]["csrf_token"].value
+    assert after != before
+    testapp.post("/logout", {"csrf_token": before}, status=400)
+    testapp.post("/logout", {"csrf_token": after}, status=303)
+    testapp.post("/logout", {"csrf_token": after}, status=400)  # logged out: a new session
+
+
+@pytest.mark.parametrize(
+    ("fields", "files"),
+    [
+        ({"email": "a" * 100_000 + "@example.com", "password": "x" * 20}, []),
+        ({"email": "ada@example.com", "password": "x" * 100_000}, []),
+        ({"password": PASSWORD}, [("email", "email.txt", b"ada@example.com")]),
+    ],
+    ids=["long-email", "long-password", "email-as-a-file"],
+)
+@pytest.mark.parametrize("path", ["/login", "/signup"])
+def test_hostile_forms_are_a_400_and_store_nothing(testapp, mongodb_db, path, fields, files):
+    token = testapp.get(path).forms[0]["csrf_token"].value
+    testapp.post(path, {**fields, "csrf_token": token}, upload_files=files, status=400)
+    assert mongodb_db.users.count_documents({}) == 0
+    assert mongodb_db.login_failures.count_documents({}) == 0

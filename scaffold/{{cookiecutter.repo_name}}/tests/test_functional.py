@@ -6,8 +6,8 @@ from webtest import TestApp
 def test_the_home_page_stores_and_counts_each_hit(testapp, mongodb_db):
     assert 'id="hits">1</strong> time.' in testapp.get("/", status=200).text
     assert 'id="hits">2</strong> times.' in testapp.get("/", status=200).text
-    urls = [hit["url"] for hit in mongodb_db.page_hits.find()]
-    assert urls == ["http://example.com/", "http://example.com/"]
+    paths = [hit["path"] for hit in mongodb_db.page_hits.find()]
+    assert paths == ["/", "/"]
 
 
 def test_the_count_comes_from_the_counter_not_from_counting(testapp, mongodb_db):

@@ -5,9 +5,9 @@ from {{ cookiecutter.repo_name }}.views.notfound import notfound_view
 def test_home_records_the_visit(dummy_request, mongodb_db):
     info = home(dummy_request)
     assert info["hits"] == 1
-    assert info["latest"][0]["url"] == dummy_request.url
+    assert info["latest"][0]["path"] == dummy_request.path
     assert info["project"] == {{ cookiecutter.project_name | jsonify }}
-    assert mongodb_db.page_hits.find_one()["url"] == dummy_request.url
+    assert mongodb_db.page_hits.find_one()["path"] == dummy_request.path
 
 
 def test_a_counter_starts_at_one_and_counts_up(dummy_request):
@@ -19,7 +19,7 @@ def test_a_counter_starts_at_one_and_counts_up(dummy_request):
 
 
 def test_notfound_view(dummy_request):
-    assert notfound_view(dummy_request) == {}
+    assert notfound_view(dummy_request) == {"message": "There is nothing at this address."}
     assert dummy_request.response.status_int == 404
 
 

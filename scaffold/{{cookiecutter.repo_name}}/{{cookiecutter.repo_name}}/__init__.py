@@ -1,6 +1,7 @@
 from pyramid.config import Configurator
 
 PROJECT = {{ cookiecutter.project_name | jsonify }}
+VISITS_KEPT = 30 * 24 * 3600  # seconds
 
 
 def main(global_config, **settings):
@@ -24,6 +25,8 @@ def main(global_config, **settings):
         # Created by `pyramid-mongo-indexes development.ini`, or at start-up
         # with mongodb.create_indexes = true (development.ini does).
         config.add_mongo_index("items", [("name", 1)], unique=True)
-        config.add_mongo_index("page_hits", [("timestamp", -1)])
+        # Visits expire after 30 days: a collection that grows with traffic
+        # must not grow for ever.
+        config.add_mongo_index("page_hits", [("timestamp", 1)], expireAfterSeconds=VISITS_KEPT)
         config.scan()
     return config.make_wsgi_app()

@@ -7,6 +7,7 @@ from pyramid.view import view_config
 from pyramid_mongo import error_response, json_body
 
 ALLOWED = {"api.items": "GET, HEAD, POST", "api.item": "GET, HEAD"}
+MAX_NAME = 200  # characters
 
 
 @view_config(route_name="api.items", request_method="GET", renderer="json")
@@ -19,9 +20,12 @@ def list_items(request):
 def create_item(request):
     body = json_body(request)  # 400 for a body that is not JSON MongoDB can store
     name = body.get("name") if isinstance(body, dict) else None
-    if not isinstance(name, str) or not name.strip():
-        raise error_response(request, HTTPBadRequest, "'name' must be a non-empty string.")
-    item = {"name": name.strip(), "created": datetime.now(timezone.utc)}
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
+        message = f"'name' must be a non-empty string of at most {MAX_NAME} characters."
+        raise error_response(request, HTTPBadRequest, message)
+    # MongoDB keeps milliseconds: the answer gives the time as stored.
+    now = datetime.now(timezone.utc)
+    item = {"name": name.strip(), "created": now.replace(microsecond=now.microsecond // 1000 * 1000)}
     try:
         request.db.items.insert_one(item)
     except DuplicateKeyError:  # the unique index declared in __init__.py

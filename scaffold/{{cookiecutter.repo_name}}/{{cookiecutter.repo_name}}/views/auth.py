@@ -15,6 +15,8 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.security import forget, remember
 from pyramid.view import forbidden_view_config, view_config
 
+from pyramid_mongo import form_text, outside_transaction
+
 from ..security import AUTHENTICATED
 
 HASHER = PasswordHasher()
@@ -22,6 +24,8 @@ DUMMY_HASH = HASHER.hash("not anybody's password")
 MAX_FAILURES = 5
 FAILURE_WINDOW = dt.timedelta(minutes=15)
 MIN_PASSWORD = 10
+MAX_EMAIL = 254  # characters, as RFC 5321 allows
+MAX_PASSWORD = 1024
 REFUSED = "That e-mail address and password do not match an account."
 RENDERER = "{{ cookiecutter.repo_name }}:templates/{}.{{ cookiecutter.__template_extension }}"
 
@@ -31,25 +35,28 @@ def normalised(email):
 
 
 def _form(request):
-    """The e-mail address (normalised) and password a form sent."""
-    return normalised(request.POST.get("email", "")), request.POST.get("password", "")
+    """The e-mail address (normalised) and password a form sent: text, and
+    bounded (a 400 otherwise), so that nothing unbounded is ever stored."""
+    email = form_text(request, "email", max_length=MAX_EMAIL + 64)  # room for spaces
+    return normalised(email)[:MAX_EMAIL], form_text(request, "password", max_length=MAX_PASSWORD)
 
 
 @view_config(route_name="signup", renderer=RENDERER.format("signup"))
 def signup(request):
     if request.method != "POST":
-        return {"error": None, "email": ""}
+        return {"error": None, "email": "", "min_password": MIN_PASSWORD}
     email, password = _form(request)
-    if "@" not in email or len(email) > 254:
-        return {"error": "Give an e-mail address.", "email": email}
+    if "@" not in email or len(email) > MAX_EMAIL:
+        return _refused(request, "Give an e-mail address.", email)
     if len(password) < MIN_PASSWORD:
-        return {"error": f"Use at least {MIN_PASSWORD} characters.", "email": email}
+        return _refused(request, f"Use at least {MIN_PASSWORD} characters.", email)
     user = {"email": email, "password": HASHER.hash(password), "created": _now()}
     try:
         request.db.users.insert_one(user)  # the unique index decides
     except DuplicateKeyError:
         _doom(request)  # nothing of this request is kept
-        return {"error": "There is already an account for that address.", "email": email}
+        return _refused(request, "There is already an account for that address.", email)
+    request.session.flash("Welcome! Your account is ready.")
     return _logged_in(request, user)
 
 
@@ -58,22 +65,32 @@ def login(request):
     if request.method != "POST":
         return {"error": None, "email": ""}
     email, password = _form(request)
+    # The attempt is counted before the password is checked, in one write
+    # that every later count sees at once (outside any transaction of the
+    # request): of many attempts together, no more than MAX_FAILURES reach
+    # the check.
     failures = request.db.login_failures
-    if failures.count_documents({"email": email, "expires": {"$gt": _now()}}) >= MAX_FAILURES:
+    with outside_transaction(request.db.client):
+        attempt = failures.insert_one({"email": email, "expires": _now() + FAILURE_WINDOW})
+        recent = failures.count_documents({"email": email, "expires": {"$gt": _now()}})
+    if recent > MAX_FAILURES:
         request.response.status = 429
         return {"error": "Too many failed attempts: try again later.", "email": email}
     user = request.db.users.find_one({"email": email})
     if not _password_matches(user, password):
-        failures.insert_one({"email": email, "expires": _now() + FAILURE_WINDOW})
         request.response.status = 400
         return {"error": REFUSED, "email": email}
+    with outside_transaction(request.db.client):
+        failures.delete_one({"_id": attempt.inserted_id})  # a success is no failure
     return _logged_in(request, user)
 
 
 @view_config(route_name="logout", request_method="POST")
 def logout(request):
     request.session.invalidate()
-    return HTTPSeeOther(request.route_url("home"), headers=forget(request))
+    headers = forget(request)
+    request.session.flash("You are logged out.")
+    return HTTPSeeOther(request.route_url("home"), headers=headers)
 
 
 @view_config(
@@ -89,6 +106,11 @@ def account(request):
 @forbidden_view_config()
 def log_in_first(request):
     return HTTPSeeOther(request.route_url("login", _query={"next": request.path}))
+
+
+def _refused(request, error, email):
+    request.response.status = 400
+    return {"error": error, "email": email, "min_password": MIN_PASSWORD}
 
 
 def _logged_in(request, user):

@@ -10,6 +10,7 @@ from pyramid_mongo.errors import prefers_json
 from .. import PROJECT
 
 LATEST = 5  # visits shown on the home page
+MAX_PATH = 200  # characters of a visit's path kept: what a client sends is bounded
 
 
 @view_config(
@@ -24,7 +25,7 @@ def home(request):
     see pyramid_mongo.increment): counting or sorting the page_hits
     documents would take longer with every visit.
     """
-    visit = {"timestamp": datetime.now(timezone.utc), "url": request.url}
+    visit = {"timestamp": datetime.now(timezone.utc), "path": request.path[:MAX_PATH]}
     request.db.page_hits.insert_one(dict(visit))
     latest = {"$push": {"latest": {"$each": [visit], "$slice": -LATEST}}}
     counter = increment(request.db.counters, "page_hits", also=latest)

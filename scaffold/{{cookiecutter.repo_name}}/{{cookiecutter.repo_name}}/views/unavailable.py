@@ -1,19 +1,19 @@
 from pymongo.errors import ConnectionFailure
 from pyramid.view import exception_view_config
 
-from pyramid_mongo.outage import RETRY_AFTER_SECONDS, note_outage
+from pyramid_mongo.errors import prefers_json
+from pyramid_mongo.outage import RETRY_AFTER_SECONDS, database_unavailable as as_json, note_outage
 
 
 @exception_view_config(
     ConnectionFailure,
-    accept="text/html",
     renderer="{{ cookiecutter.repo_name }}:templates/503.{{ cookiecutter.__template_extension }}",
 )
 def database_unavailable(exc, request):
-    """The page people see while MongoDB cannot be reached.
-
-    Clients that ask for JSON get pyramid_mongo's own JSON answer instead.
-    """
+    """The page people see while MongoDB cannot be reached; JSON where JSON
+    is wanted (pyramid_mongo's own answer)."""
+    if prefers_json(request):
+        return as_json(exc, request)
     note_outage(exc, request)
     request.mongodb_unavailable = True  # the layout shows no account: it is in MongoDB
     request.response.status = 503

@@ -1,0 +1,130 @@
+"""The default generated project in a real browser (headless Chromium through
+Selenium), as a person meets it: sign up, log out, log in wrong then right,
+the account page, a form whose token went stale, a page that is not there.
+Skipped, saying so, where Debian's chromium and chromium-driver are absent."""
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from cookiecutter.main import cookiecutter
+
+from pyramid_mongo.embedded import free_port
+from tests.serving import Served
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+from selenium.webdriver.support.expected_conditions import staleness_of  # noqa: E402
+from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
+
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and DRIVER),
+    reason="no browser: apt-get install chromium chromium-driver to run the browser test",
+)
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The default project, served by pserve from its own folder."""
+    where = tmp_path_factory.mktemp("browser")
+    project = Path(
+        cookiecutter(str(REPO), directory="scaffold", no_input=True, output_dir=str(where))
+    )
+    package = project.name
+    ini = project / "browser.ini"
+    text = (project / "development.ini").read_text()
+    text = text.replace(f"use = egg:{package}", f"use = call:{package}:main")
+    ini.write_text(text.replace("localhost:6543", f"127.0.0.1:{free_port()}"))
+    served = Served(ini, pserve=str(Path(sys.executable).with_name("pserve")), cwd=project)
+    served.hits()
+    yield f"http://127.0.0.1:{served.port}", where
+    served.stop()
+
+
+@pytest.fixture
+def browser(site):
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(flag)
+    options.add_argument("--window-size=1100,900")
+    driver = webdriver.Chrome(service=webdriver.ChromeService(DRIVER), options=options)
+    driver.implicitly_wait(5)
+    yield driver
+    driver.quit()
+
+
+def fill(browser, **fields):
+    """Fill the page's form and send it; back once the next page is there (or
+    at once, when the browser's own check keeps the form from being sent)."""
+    page = browser.find_element("tag name", "html")
+    for name, value in fields.items():
+        field = browser.find_element("name", name)
+        field.clear()
+        field.send_keys(value)
+    valid = browser.execute_script("return document.querySelector('main form').checkValidity()")
+    browser.find_element("css selector", "main form button[type=submit]").click()
+    if valid:
+        WebDriverWait(browser, 10).until(staleness_of(page))
+
+
+def click(browser, selector):
+    page = browser.find_element("tag name", "html")
+    browser.find_element("css selector", selector).click()
+    WebDriverWait(browser, 10).until(staleness_of(page))
+
+
+def text(browser) -> str:
+    return browser.find_element("tag name", "body").text
+
+
+def test_a_visitor_signs_up_logs_out_and_in(site, browser):
+    base, shots = site
+    browser.get(base + "/")
+    assert "Pyramid Mongo Project" in browser.title
+    browser.get(base + "/signup")
+    assert "At least 10 characters" in text(browser)
+    fill(browser, email="ada@example.com", password="short")  # the browser's own rule first
+    assert browser.current_url.endswith("/signup")
+    browser.execute_script("document.querySelector('[name=password]').minLength = 0")
+    fill(browser, email="ada@example.com", password="short")
+    assert "Use at least 10 characters." in text(browser)
+    fill(browser, email="Ada@Example.com", password=PASSWORD)
+    assert browser.current_url.endswith("/account")
+    assert "Welcome! Your account is ready." in text(browser)
+    assert "ada@example.com" in text(browser)
+    browser.save_screenshot(str(shots / "account.png"))
+
+    click(browser, "header form button")  # Log out
+    assert "You are logged out." in text(browser)
+    assert "Log in" in text(browser) and "Sign up" in text(browser)
+
+    browser.get(base + "/login")
+    fill(browser, email="ada@example.com", password="not the password")
+    assert "do not match an account" in text(browser)
+    fill(browser, email="ada@example.com", password=PASSWORD)
+    assert browser.current_url.endswith("/account"), text(browser)
+    assert "Sign up" not in browser.find_element("tag name", "header").text
+    browser.save_screenshot(str(shots / "logged-in.png"))
+
+
+def test_a_form_whose_token_went_stale(site, browser):
+    base, shots = site
+    browser.get(base + "/login")
+    browser.delete_all_cookies()  # the session, and its CSRF token, are gone
+    fill(browser, email="ada@example.com", password=PASSWORD)
+    assert "This form has expired" in text(browser)
+    assert "Form expired" in browser.title
+    browser.save_screenshot(str(shots / "stale-form.png"))
+
+
+def test_a_page_that_is_not_there(site, browser):
+    base, shots = site
+    browser.get(base + "/nowhere")
+    assert "Page not found" in browser.title and "Pyramid Mongo Project" in browser.title
+    click(browser, "main a")  # Back to the home page
+    assert browser.current_url == base + "/"
+    browser.save_screenshot(str(shots / "not-found.png"))
