@@ -16,7 +16,7 @@ from pyramid.config import Configurator
 from pyramid.exceptions import ConfigurationError
 from pyramid.registry import Registry
 
-from . import monitoring
+from . import loghandler, monitoring
 from ._version import __version__
 from .atomic import outside_transaction, run_in_transaction
 from .connection import CONNECTION_KEY, MongoConnection, get_client, get_connection, get_db
@@ -114,6 +114,7 @@ def includeme(config: Configurator) -> None:
     listeners = [CommandRecorder()] if monitoring.wanted(config.registry) else []
     connection = MongoConnection(mongo, url, listeners)
     config.registry[CONNECTION_KEY] = connection
+    loghandler.attach_all(connection)
     log.info(
         "pyramid_mongo: MongoDB at %s (from %s), database %r",
         redact_url(url),

@@ -1,0 +1,166 @@
+"""pyramid_mongo.loghandler.MongoHandler: set up in an INI file, on the app's
+own client, never blocking a request, through an outage and a fork."""
+
+import logging
+import os
+import subprocess
+import sys
+import time
+
+import pymongo
+import pytest
+from webtest import TestApp
+
+from pyramid_mongo.loghandler import MongoHandler
+from tests.conftest import TEST_DB
+from tests.servers import Server
+from tests.serving import wait_until
+
+log = logging.getLogger("tests.loghandler")
+
+
+@pytest.fixture
+def handler():
+    handler = MongoHandler(collection="log", capped_size="1M")
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    yield handler
+    log.removeHandler(handler)
+    handler.close()
+
+
+def logged(mongodb_client, **query):
+    return list(mongodb_client[TEST_DB].log.find(query, {"_id": 0}))
+
+
+def test_records_carry_what_an_operator_searches_by(build_app, handler, mongodb_client):
+    app = build_app()
+
+    def view(request):
+        try:
+            raise ValueError("the cause")
+        except ValueError:
+            log.exception("it failed for %s", "someone")
+        return request.response
+
+    from pyramid.config import Configurator
+
+    config = Configurator(registry=app.registry)
+    config.add_route("logs", "/logs")
+    config.add_view(view, route_name="logs")
+    config.commit()
+    TestApp(app).get("/logs", headers={"X-Request-ID": "abc-123"})
+    log.warning("outside a request")
+    handler.flush()
+    (inside,) = logged(mongodb_client, message="it failed for someone")
+    assert inside["level"] == "ERROR" and inside["logger"] == "tests.loghandler"
+    assert "ValueError: the cause" in inside["exception"]
+    assert inside["request"] == {"method": "GET", "path": "/logs", "id": "abc-123"}
+    assert inside["time"].year >= 2026
+    (outside,) = logged(mongodb_client, message="outside a request")
+    assert "request" not in outside
+    (collection,) = mongodb_client[TEST_DB].list_collections(filter={"name": "log"})
+    assert collection["options"].get("capped") is True
+
+
+def test_the_drivers_own_records_are_never_written(build_app, handler, mongodb_client):
+    build_app()
+    logging.getLogger("pymongo.command").addHandler(handler)
+    try:
+        logging.getLogger("pymongo.command").warning("from the driver")
+        log.info("ours")
+        handler.flush()
+    finally:
+        logging.getLogger("pymongo.command").removeHandler(handler)
+    assert logged(mongodb_client, message="ours")
+    assert not logged(mongodb_client, message="from the driver")
+
+
+def test_an_outage_neither_blocks_nor_loses_the_handler(build_app, mongodb_client, capfd):
+    server = Server().start()
+    handler = MongoHandler(collection="log", queue_size=50)
+    log.addHandler(handler)
+    try:
+        build_app(**{"mongodb.url": server.url, "mongodb.serverSelectionTimeoutMS": "300"})
+        log.warning("before")
+        handler.flush()
+        server.kill()
+        started = time.monotonic()
+        for n in range(500):
+            log.warning("during %d", n)
+        assert time.monotonic() - started < 0.5  # never waits for MongoDB
+        assert handler.dropped > 0
+        assert capfd.readouterr().err.count("dropping records") == 1
+        server.start()  # back, with none of its data (in memory): no restart of ours
+        client = pymongo.MongoClient(server.url)
+        try:
+            # What the queue held is written first, then what comes next.
+            wait_until(lambda: client[TEST_DB].log.find_one(), what="the queued records")
+            handler.flush()
+            log.warning("after")
+            wait_until(lambda: client[TEST_DB].log.find_one({"message": "after"}), what="after")
+            assert client[TEST_DB].log.find_one({"message": "before"}) is None  # in memory
+        finally:
+            client.close()
+    finally:
+        log.removeHandler(handler)
+        handler.close()
+        server.stop()
+
+
+INI = """\
+[app:main]
+use = egg:pyramid_mongo#demo
+mongodb.url = {url}
+mongodb.db_name = {db}
+
+[loggers]
+keys = root
+
+[handlers]
+keys = mongodb
+
+[formatters]
+keys =
+
+[logger_root]
+level = INFO
+handlers = mongodb
+
+[handler_mongodb]
+class = pyramid_mongo.loghandler.MongoHandler
+args = ()
+kwargs = {{"collection": "log", "expire_after": 86400}}
+level = INFO
+"""
+
+SCRIPT = """
+import logging, os, sys
+from pyramid.paster import bootstrap, setup_logging
+setup_logging(sys.argv[1])
+with bootstrap(sys.argv[1]):
+    logging.getLogger("parent").warning("from the parent")
+    if os.fork() == 0:
+        logging.getLogger("child").warning("from the child")
+        os._exit(0 if logging.shutdown() is None else 1)
+    os.wait()
+"""
+
+
+def test_from_an_ini_file_through_a_fork_and_flushed_at_exit(tmp_path, mongodb_url, mongodb_client):
+    if "?" in mongodb_url or not mongodb_url.endswith("/"):
+        pytest.skip("the INI needs a plain server URL")
+    db = TEST_DB + "_ini"
+    mongodb_client.drop_database(db)
+    ini = tmp_path / "app.ini"
+    ini.write_text(INI.format(url=mongodb_url, db=db))
+    env = {k: v for k, v in os.environ.items() if k != "MONGODB_URL"}
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(ini)], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    messages = {doc["message"] for doc in mongodb_client[db].log.find()}
+    assert {"from the parent", "from the child"} <= messages
+    indexes = mongodb_client[db].log.index_information()
+    assert any(index.get("expireAfterSeconds") == 86400 for index in indexes.values())
+    mongodb_client.drop_database(db)
