@@ -10,6 +10,7 @@ naming the problem wherever the view did not catch it, never a 500.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pymongo.errors import BulkWriteError, DocumentTooLarge, PyMongoError, WriteError
@@ -108,19 +109,27 @@ def write_error_code(exc: BaseException) -> int | None:
     return exc.code if isinstance(exc, WriteError) else None
 
 
-class RefusedWrite:
-    """Exception view predicate: a write MongoDB refused for its data."""
+def add_exception_predicate(
+    config: Configurator, name: str, holds: Callable[[Request], bool]
+) -> None:
+    """A view predicate ``name = True`` (or ``False``) for exception views:
+    whether ``holds(request)`` of the request and its ``request.exception``.
+    What an exception's type cannot tell apart (which write error, whose
+    text) is said once, here, for each such view."""
 
-    def __init__(self, value: bool, config: Any) -> None:
-        self.value = value
+    class Predicate:
+        def __init__(self, value: bool, config: Any) -> None:
+            self.value = value
 
-    def text(self) -> str:
-        return f"mongodb_refused_write = {self.value}"
+        def text(self) -> str:
+            return f"{name} = {self.value}"
 
-    phash = text
+        phash = text
 
-    def __call__(self, context: Any, request: Request) -> bool:
-        return (write_error_code(request.exception) in REFUSED_WRITES) == self.value
+        def __call__(self, context: Any, request: Request) -> bool:
+            return holds(request) == self.value
+
+    config.add_view_predicate(name, Predicate)
 
 
 def refused_write(exc: PyMongoError, request: Request) -> HTTPException:
@@ -143,6 +152,10 @@ def stale_form(exc: BadCSRFToken, request: Request) -> HTTPException:
 def includeme(config: Configurator) -> None:
     config.add_exception_view(document_too_large, context=DocumentTooLarge)
     config.add_exception_view(stale_form, context=BadCSRFToken)
-    config.add_view_predicate("mongodb_refused_write", RefusedWrite)
+    add_exception_predicate(
+        config,
+        "mongodb_refused_write",
+        lambda request: write_error_code(request.exception) in REFUSED_WRITES,
+    )
     for context in (WriteError, BulkWriteError):
         config.add_exception_view(refused_write, context=context, mongodb_refused_write=True)

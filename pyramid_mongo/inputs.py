@@ -32,7 +32,7 @@ from pyramid.httpexceptions import (
 from pyramid.request import Request
 
 from .connection import get_connection
-from .errors import error_response
+from .errors import add_exception_predicate, error_response
 
 # MongoDB refuses documents nested deeper than this.
 MAX_NESTING = 100
@@ -157,27 +157,14 @@ def not_utf8_part(request: Request) -> str | None:
     return None
 
 
-class MalformedText:
-    """Exception view predicate: the request's own text is not UTF-8."""
-
-    def __init__(self, value: bool, config: Any) -> None:
-        self.value = value
-
-    def text(self) -> str:
-        return f"mongodb_malformed_text = {self.value}"
-
-    phash = text
-
-    def __call__(self, context: Any, request: Request) -> bool:
-        return (not_utf8_part(request) is not None) == self.value
-
-
 def not_utf8(exc: Exception, request: Request) -> HTTPException:
     part = not_utf8_part(request) or "path"
     return error_response(request, HTTPBadRequest, f"The request's {part} is not UTF-8 text.")
 
 
 def includeme(config: Configurator) -> None:
-    config.add_view_predicate("mongodb_malformed_text", MalformedText)
+    add_exception_predicate(
+        config, "mongodb_malformed_text", lambda request: not_utf8_part(request) is not None
+    )
     config.add_exception_view(not_utf8, context=URLDecodeError)
     config.add_exception_view(not_utf8, context=UnicodeDecodeError, mongodb_malformed_text=True)

@@ -34,7 +34,7 @@ from pyramid.response import Response
 from pyramid.tweens import EXCVIEW, INGRESS
 
 from .connection import get_connection
-from .errors import error_response
+from .errors import add_exception_predicate, error_response
 
 log = logging.getLogger(__name__)
 
@@ -66,21 +66,6 @@ def refused_credentials(exc: BaseException) -> bool:
         return exc.code == AUTHENTICATION_FAILED
     # Later attempts fail server selection, with the server's answer in the message.
     return isinstance(exc, ConnectionFailure) and "AuthenticationFailed" in str(exc)
-
-
-class RefusedCredentials:
-    """View predicate: the exception is the server refusing our credentials."""
-
-    def __init__(self, value: bool, config: Any) -> None:
-        self.value = value
-
-    def text(self) -> str:
-        return f"mongodb_refused_credentials = {self.value}"
-
-    phash = text
-
-    def __call__(self, context: Any, request: Request) -> bool:
-        return refused_credentials(request.exception) == self.value
 
 
 _RESPONSE_STEPS = "pyramid_mongo.response_steps"
@@ -127,7 +112,11 @@ def includeme(config: Configurator) -> None:
         over=["pyramid_tm.tm_tween_factory", EXCVIEW],
         under=["pyramid_debugtoolbar.toolbar_tween_factory", INGRESS],
     )
-    config.add_view_predicate("mongodb_refused_credentials", RefusedCredentials)
+    add_exception_predicate(
+        config,
+        "mongodb_refused_credentials",
+        lambda request: refused_credentials(request.exception),
+    )
     config.add_exception_view(database_unavailable, context=ConnectionFailure)
     config.add_exception_view(
         database_unavailable, context=OperationFailure, mongodb_refused_credentials=True

@@ -39,6 +39,7 @@ HEALTH_TIMEOUT = "health_timeout"
 MAX_UPLOAD_SIZE = "max_upload_size"
 MAX_JSON_SIZE = "max_json_size"
 JSON_PATHS = "json_paths"
+MIGRATIONS = "migrations"  # read by pyramid_mongo.migrations
 CREATE_INDEXES = "create_indexes"
 TRANSACTIONS = "transactions"
 OWN_KEYS = (
@@ -57,6 +58,7 @@ OWN_KEYS = (
             MAX_UPLOAD_SIZE,
             MAX_JSON_SIZE,
             JSON_PATHS,
+            MIGRATIONS,
             CREATE_INDEXES,
             TRANSACTIONS,
         }

@@ -31,6 +31,7 @@ from pyramid.router import Router
 from pyramid.scripting import prepare
 from webtest import TestApp
 
+from . import migrations
 from .connection import get_connection, get_db
 from .embedded import CLIENT_OPTIONS, EmbeddedServer, free_port
 from .indexes import ensure_declared
@@ -145,10 +146,12 @@ def app_settings(app: Router) -> dict[str, Any]:
 @pytest.fixture
 def mongodb_db(app: Router) -> Database[Any]:
     """The application's database, emptied for this test, with the indexes and
-    validators the application declares."""
+    validators the application declares, and its migrations applied, as
+    production's is."""
     db = get_db(app.registry)
     db.client.drop_database(db.name)
     ensure_declared(app.registry)
+    migrations.upgrade(app.registry)
     return db
 
 

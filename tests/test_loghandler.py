@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pymongo
 import pytest
@@ -164,3 +165,88 @@ def test_from_an_ini_file_through_a_fork_and_flushed_at_exit(tmp_path, mongodb_u
     indexes = mongodb_client[db].log.index_information()
     assert any(index.get("expireAfterSeconds") == 86400 for index in indexes.values())
     mongodb_client.drop_database(db)
+
+
+SERVED = """\
+[app:main]
+use = egg:pyramid_mongo#demo
+mongodb.db_name = served_logs
+mongodb.serverSelectionTimeoutMS = 1000
+mongodb.timeoutMS = 1000
+
+[server:main]
+use = egg:pyramid_mongo#waitress
+listen = 127.0.0.1:{port}
+threads = 8
+
+[loggers]
+keys = root, requests
+
+[handlers]
+keys = mongodb
+
+[formatters]
+keys =
+
+[logger_root]
+level = WARNING
+handlers =
+
+[logger_requests]
+level = INFO
+handlers = mongodb
+qualname = pyramid_mongo.outage
+
+[handler_mongodb]
+class = pyramid_mongo.loghandler.MongoHandler
+args = ()
+kwargs = {{"collection": "log", "capped_size": "1M", "queue_size": 200}}
+level = INFO
+"""
+
+
+def test_under_waitress_at_concurrency_8_through_a_restart(tmp_path):
+    """Every outage page logs a warning through the handler: while the
+    server is down no request waits longer than the selection bound, and
+    once it is back the records are written again."""
+    import urllib.error
+    import urllib.request
+
+    from pyramid_mongo.embedded import free_port
+    from tests.serving import Served
+
+    server = Server(storage=str(tmp_path / "data")).start()
+    ini = tmp_path / "served.ini"
+    ini.write_text(SERVED.format(port=free_port()))
+    served = Served(ini, mongodb_url=server.url)
+    client = pymongo.MongoClient(server.url)
+    try:
+        served.hits()
+
+        def visit(_):
+            started = time.monotonic()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{served.port}/", timeout=30) as r:
+                    status = r.status
+            except urllib.error.HTTPError as error:
+                status = error.code
+            return status, time.monotonic() - started
+
+        with ThreadPoolExecutor(8) as pool:
+            before = list(pool.map(visit, range(80)))
+            server.kill()
+            during = list(pool.map(visit, range(80)))
+            server.start()
+            after = list(pool.map(visit, range(80)))
+        assert {status for status, _ in before + after} == {200}
+        assert {status for status, _ in during} == {503}
+        assert max(took for _, took in during) < 1 + 1  # the bound, never the queue's
+        wait_until(
+            lambda: client.served_logs.log.count_documents({"logger": "pyramid_mongo.outage"}),
+            what="the outage's records, once the server is back",
+        )
+    finally:
+        client.close()
+        served.stop()
+        server.stop()
+    assert "Traceback" not in served.output()

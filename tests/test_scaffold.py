@@ -61,6 +61,8 @@ def expected_files(package: str, extension: str, auth: bool = True) -> list[str]
         f"{package}/routes.py",
         f"{package}/static/favicon.svg",
         f"{package}/static/theme.css",
+        f"{package}/migrations/__init__.py",
+        f"{package}/migrations/0001_counters.py",
         f"{package}/views/__init__.py",
         f"{package}/views/api.py",
         f"{package}/views/default.py",

@@ -12,7 +12,7 @@ def test_the_home_page_stores_and_counts_each_hit(testapp, mongodb_db):
 
 def test_the_count_comes_from_the_counter_not_from_counting(testapp, mongodb_db):
     """The same cost at a million visits: one $inc, no scan of page_hits."""
-    mongodb_db.counters.insert_one({"_id": "page_hits", "value": 999_999})
+    mongodb_db.counters.update_one({"_id": "page_hits"}, {"$set": {"value": 999_999}}, upsert=True)
     assert 'id="hits">1000000<' in testapp.get("/").text
     assert mongodb_db.page_hits.count_documents({}) == 1
 
