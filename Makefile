@@ -30,6 +30,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/home_page.py
 	$(BIN)/python bench/dev_server.py
 	$(BIN)/python bench/hostile_input.py
+	$(BIN)/python bench/log_handler.py
 
 # Reinstall whenever the package's metadata changes.
 $(VENV)/.installed: setup.cfg pyproject.toml

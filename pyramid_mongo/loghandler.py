@@ -45,7 +45,8 @@ from pyramid.threadlocal import get_current_request
 
 from .values import byte_size
 
-BATCH = 100
+BATCH = 500
+GATHER_SECONDS = 0.25
 RETRY_SECONDS = 2.0
 REQUEST_ID = "pyramid_mongo.request_id"
 # Never written: the driver's records, and our own, which a write may cause.
@@ -126,9 +127,13 @@ class MongoHandler(logging.Handler):
         stopping = False
         while not stopping:
             batch = [self._queue.get()]
-            while len(batch) < BATCH:
+            # Gather for a moment: one insert of many records costs the server
+            # what one of a single record does, and the requests' own work
+            # keeps the server.
+            deadline = time.monotonic() + GATHER_SECONDS
+            while len(batch) < BATCH and batch[-1] is not None:
                 try:
-                    batch.append(self._queue.get_nowait())
+                    batch.append(self._queue.get(timeout=max(0, deadline - time.monotonic())))
                 except queue.Empty:
                     break
             stopping = None in batch
