@@ -26,11 +26,9 @@ from pyramid.httpexceptions import (
 from pyramid.request import Request
 
 from .connection import get_connection
+from .settings import DEFAULT_JSON_PATHS
 
 PROBLEM_JSON = "application/problem+json"  # RFC 9457
-# Requests under these paths are a JSON API's: its errors are JSON whatever
-# the Accept header says (mongodb.json_paths).
-DEFAULT_JSON_PATHS = ("/api/",)
 
 
 def prefers_json(request: Request) -> bool:

@@ -39,6 +39,9 @@ HEALTH_TIMEOUT = "health_timeout"
 MAX_UPLOAD_SIZE = "max_upload_size"
 MAX_JSON_SIZE = "max_json_size"
 JSON_PATHS = "json_paths"
+# Requests under these paths are a JSON API's: its errors are JSON whatever
+# the Accept header says.
+DEFAULT_JSON_PATHS = ("/api/",)
 MIGRATIONS = "migrations"  # read by pyramid_mongo.migrations
 CREATE_INDEXES = "create_indexes"
 TRANSACTIONS = "transactions"
@@ -100,7 +103,7 @@ class MongoSettings:
     max_json_size: int
     create_indexes: bool
     transactions: bool = False
-    json_paths: tuple[str, ...] = ("/api/",)
+    json_paths: tuple[str, ...] = DEFAULT_JSON_PATHS
     sessions: SessionSettings | None = None
     username: str | None = None
     auth_source: str | None = None
@@ -145,7 +148,7 @@ def parse_settings(
         health_timeout=positive_seconds(own.get(HEALTH_TIMEOUT, 2.0), PREFIX + HEALTH_TIMEOUT),
         max_upload_size=byte_size(own.get(MAX_UPLOAD_SIZE, "10M"), PREFIX + MAX_UPLOAD_SIZE),
         max_json_size=byte_size(own.get(MAX_JSON_SIZE, "1M"), PREFIX + MAX_JSON_SIZE),
-        json_paths=tuple(aslist(own.get(JSON_PATHS, "/api/"))),
+        json_paths=tuple(aslist(own[JSON_PATHS])) if JSON_PATHS in own else DEFAULT_JSON_PATHS,
         create_indexes=asbool(own.get(CREATE_INDEXES, False)),
         transactions=asbool(own.get(TRANSACTIONS, False)),
         sessions=session_settings(own, environ),

@@ -13,7 +13,7 @@ from pymongo import MongoClient, ReadPreference
 from pyramid.config import Configurator
 from pyramid.exceptions import ConfigurationError
 
-from pyramid_mongo import get_client, get_connection, options
+from pyramid_mongo import get_client, get_connection, verdicts
 
 CORPUS = [
     "mongodb://localhost/shop",
@@ -122,8 +122,8 @@ def wording(request, monkeypatch):
 
             return calling
 
-        monkeypatch.setattr(options, "_parse_uri", reworded(options._parse_uri))
-        monkeypatch.setattr(options, "MongoClient", reworded(options.MongoClient))
+        monkeypatch.setattr(verdicts, "_parse_uri", reworded(verdicts._parse_uri))
+        monkeypatch.setattr(verdicts, "MongoClient", reworded(verdicts.MongoClient))
     return request.param
 
 
