@@ -144,7 +144,9 @@ def not_utf8_part(request: Request) -> str | None:
     environ = request.environ
     parts = {
         "path": environ.get("PATH_INFO", "").encode("latin-1"),
-        "query string": unquote_to_bytes(environ.get("QUERY_STRING", "").replace("+", " ")),
+        "query string": unquote_to_bytes(
+            environ.get("QUERY_STRING", "").encode("latin-1").replace(b"+", b" ")
+        ),
         "cookies": environ.get("HTTP_COOKIE", "").encode("latin-1"),
     }
     if request.content_type == "application/x-www-form-urlencoded":
