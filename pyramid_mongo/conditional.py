@@ -5,6 +5,8 @@ Range answers 206, ``If-Match`` is ignored, ``Range: bytes=-`` raises, ...).
 ``evaluate`` follows the RFC's own order of evaluation (§13.2.2) for a
 representation with a strong entity tag, a modification date and a length,
 and says what to answer: a status and, for 206, the one range to send.
+``check_if_match`` is the same rules for a write with optimistic
+concurrency: a client must say which version it changes (RFC 6585's 428).
 """
 
 from __future__ import annotations
@@ -14,6 +16,11 @@ import email.utils
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from pyramid.httpexceptions import HTTPException, HTTPPreconditionFailed, HTTPPreconditionRequired
+from pyramid.request import Request
+
+from .errors import error_response
 
 # A list of entity tags (§8.8.3): "*" or comma-separated [W/]"opaque".
 _ETAG = re.compile(r'\s*(W/)?("[\x21\x23-\x7e\x80-\xff]*")\s*(?:,|$)')
@@ -68,6 +75,57 @@ def _matches(header: str, etag: str, *, strong: bool) -> bool:
     return any(tag == etag and not (strong and weak) for weak, tag in tags)
 
 
+def preconditions(
+    method: str, headers: Mapping[str, str], etag: str, modified: dt.datetime | None = None
+) -> int | None:
+    """304 or 412 where a precondition says so (§13.2.2, steps 1 to 4), else
+    None; a representation without a date skips the date headers."""
+    get = headers.get
+    stamp = whole_seconds(modified) if modified is not None else None
+    if_match, if_none_match = get("If-Match"), get("If-None-Match")
+    if if_match is not None:
+        if not _matches(if_match, etag, strong=True):
+            return 412
+    elif stamp is not None:
+        since = _parse_date(get("If-Unmodified-Since"))
+        if since is not None and stamp > since:
+            return 412
+    safe = method in ("GET", "HEAD")
+    if if_none_match is not None:
+        if _matches(if_none_match, etag, strong=False):
+            return 304 if safe else 412
+    elif safe and stamp is not None:
+        since = _parse_date(get("If-Modified-Since"))
+        if since is not None and stamp <= since:
+            return 304
+    return None
+
+
+def check_if_match(request: Request, etag: str | None) -> None:
+    """Optimistic concurrency for a write to a stored representation: 428
+    when the request has no ``If-Match`` (RFC 6585), 412 when it names
+    another version than ``etag`` (None: there is none), or when another
+    precondition fails; then the write must still name the version it read."""
+    if "If-Match" not in request.headers:
+        raise error_response(
+            request,
+            HTTPPreconditionRequired,
+            "Send If-Match with the ETag you read, so that no one's change is lost.",
+        )
+    outcome = 412 if etag is None else preconditions(request.method, request.headers, etag)
+    if outcome is not None:
+        raise changed_meanwhile(request)
+
+
+def changed_meanwhile(request: Request) -> HTTPException:
+    """The 412 of a write whose version is no longer the stored one."""
+    return error_response(
+        request,
+        HTTPPreconditionFailed,
+        "The resource has changed since it was read: read it again, then retry.",
+    )
+
+
 def evaluate(
     method: str, headers: Mapping[str, str], etag: str, modified: dt.datetime, length: int
 ) -> Outcome:
@@ -76,28 +134,13 @@ def evaluate(
     ``etag`` is the strong entity tag, quoted; ``headers`` reads like WebOb's
     ``request.headers``.
     """
-    get = headers.get
-    modified = whole_seconds(modified)
-    if_match, if_none_match = get("If-Match"), get("If-None-Match")
-    if if_match is not None:
-        if not _matches(if_match, etag, strong=True):
-            return Outcome(412)
-    else:
-        since = _parse_date(get("If-Unmodified-Since"))
-        if since is not None and modified > since:
-            return Outcome(412)
-    safe = method in ("GET", "HEAD")
-    if if_none_match is not None:
-        if _matches(if_none_match, etag, strong=False):
-            return Outcome(304 if safe else 412)
-    elif safe:
-        since = _parse_date(get("If-Modified-Since"))
-        if since is not None and modified <= since:
-            return Outcome(304)
-    range_header = get("Range")
+    status = preconditions(method, headers, etag, modified)
+    if status is not None:
+        return Outcome(status)
+    range_header = headers.get("Range")
     if method != "GET" or range_header is None:
         return Outcome(200, 0, length)  # HEAD and other methods ignore Range
-    if not _if_range_holds(get("If-Range"), etag, modified):
+    if not _if_range_holds(headers.get("If-Range"), etag, whole_seconds(modified)):
         return Outcome(200, 0, length)
     return _range(range_header, length)
 

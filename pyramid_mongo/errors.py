@@ -10,7 +10,7 @@ naming the problem wherever the view did not catch it, never a 500.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pymongo.errors import BulkWriteError, DocumentTooLarge, PyMongoError, WriteError
@@ -55,11 +55,17 @@ def _json_paths(request: Request) -> tuple[str, ...]:
 
 
 def error_response(
-    request: Request, error: type[HTTPException], message: str, **headers: str
+    request: Request,
+    error: type[HTTPException],
+    message: str,
+    *,
+    members: Mapping[str, Any] | None = None,
+    **headers: str,
 ) -> HTTPException:
     """An HTTP error, to raise or return, in the kind the client prefers: for
     JSON, RFC 9457 problem details (``status``, ``title``, ``detail``), with
-    ``code`` and ``message`` as before."""
+    ``code`` and ``message`` as before, and the extension ``members`` (such
+    as ``errors``, one per field); a page lists those errors."""
     if prefers_json(request):
         status = f"{error.code} {error.title}"
         body = {
@@ -69,12 +75,15 @@ def error_response(
             "detail": message,
             "code": status,
             "message": message,
+            **(members or {}),
         }
         answer = error(json_body=body, headers=headers)
         answer.content_type = PROBLEM_JSON
     else:
         answer = error(headers=headers)
         answer.explanation = message
+        for problem in (members or {}).get("errors", ()):
+            answer.explanation += f" {problem.get('pointer') or '/'}: {problem.get('message')}"
         answer.prepare({**request.environ, "HTTP_ACCEPT": "text/html"})
     answer.message_for_client = message
     return answer

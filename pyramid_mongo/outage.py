@@ -49,7 +49,9 @@ AUTHENTICATION_FAILED = 18
 def database_unavailable(exc: Exception, request: Request) -> HTTPException:
     """An HTML page, or JSON for a client that prefers JSON to HTML."""
     note_outage(exc, request)
-    return error_response(request, HTTPServiceUnavailable, MESSAGE, **_RETRY_AFTER)
+    answer = error_response(request, HTTPServiceUnavailable, MESSAGE)
+    answer.headers.update(_RETRY_AFTER)
+    return answer
 
 
 def note_outage(exc: Exception, request: Request) -> None:
