@@ -31,6 +31,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/dev_server.py
 	$(BIN)/python bench/hostile_input.py
 	$(BIN)/python bench/log_handler.py
+	$(BIN)/python bench/models.py
 
 # Reinstall whenever the package's metadata changes.
 $(VENV)/.installed: setup.cfg pyproject.toml

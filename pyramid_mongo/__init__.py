@@ -19,6 +19,7 @@ from pyramid.registry import Registry
 from . import loghandler, monitoring
 from ._version import __version__
 from .atomic import outside_transaction, run_in_transaction
+from .conditional import changed_meanwhile, check_if_match, preconditions
 from .connection import CONNECTION_KEY, MongoConnection, get_client, get_connection, get_db
 from .counters import increment
 from .embedded import EmbeddedServer, EmbeddedServerError, PortInUse
@@ -39,6 +40,8 @@ from .values import PREFIX
 __all__ = [
     "__version__",
     "add_bson_adapters",
+    "changed_meanwhile",
+    "check_if_match",
     "error_response",
     "file_response",
     "find_one_or_404",
@@ -51,6 +54,7 @@ __all__ = [
     "join_transaction",
     "json_body",
     "outside_transaction",
+    "preconditions",
     "run_in_transaction",
     "save_upload",
 ]
@@ -73,6 +77,14 @@ def join_transaction(
 
     db: Database[Any] = join(registry, name, transaction_manager)
     return db
+
+
+def _add_mongo_model(config: Configurator, *args: Any, **kwargs: Any) -> None:
+    """``config.add_mongo_model(collection, Model)``: see :mod:`pyramid_mongo.models`."""
+    # Imported here: pydantic is for the applications that declare a model.
+    from .models import add_mongo_model
+
+    add_mongo_model(config, *args, **kwargs)
 
 
 def _server_url(mongo: MongoSettings, registry: Registry) -> str:
@@ -130,6 +142,7 @@ def includeme(config: Configurator) -> None:
     config.add_directive("add_bson_adapters", add_bson_adapters_directive)
     config.add_renderer("extended_json", ExtendedJSON)
     add_index_directives(config, create_at_start_up=mongo.create_indexes)
+    config.add_directive("add_mongo_model", _add_mongo_model)
     if mongo.transactions:
         config.include(".transactions")
     if mongo.sessions is not None:

@@ -125,7 +125,19 @@ class ExtendedJSON:
             and request.response.content_type == request.response.default_content_type
         ):
             request.response.content_type = "application/json"
-        return dumps(value, json_options=_json_options(request))
+        return dumps(_own_json(value, request), json_options=_json_options(request))
+
+
+def _own_json(value: Any, request: Any) -> Any:
+    """Values with a ``__json__`` method (a typed document) as that method
+    gives them, as Pyramid's ``json`` renderer takes them."""
+    if hasattr(value, "__json__"):
+        return _own_json(value.__json__(request), request)
+    if isinstance(value, dict):
+        return {key: _own_json(item, request) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_own_json(item, request) for item in value]
+    return value
 
 
 def _json_options(request: Any) -> Any:

@@ -1,0 +1,298 @@
+"""Typed documents: one pydantic v2 model checks a request's body, becomes the
+collection's ``$jsonSchema`` validator, and reads stored documents back typed.
+
+    from pyramid_mongo.models import Document, ObjectIdField
+
+    class Item(Document):
+        name: Annotated[str, Field(min_length=1, max_length=200)]
+
+    config.add_mongo_model("items", Item)          # the validator, with the indexes
+    item = validate_body(request, Item, fields=("name",))  # 422 naming each field
+    request.db.items.insert_one(item.to_document())
+    item = Item.model_validate(request.db.items.find_one(...))  # typed read
+
+A thin layer, not an ODM: queries stay plain PyMongo. pydantic comes with
+``pyramid_mongo[models]``; an application that never imports this module
+never imports pydantic.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import types
+import uuid
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Annotated, Any, Union, get_args, get_origin
+
+from bson import Binary, Decimal128, ObjectId
+from bson.binary import UuidRepresentation
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import core_schema
+from pyramid.config import Configurator
+from pyramid.exceptions import ConfigurationError
+from pyramid.httpexceptions import HTTPUnprocessableEntity
+from pyramid.request import Request
+
+from .connection import get_client
+from .errors import error_response
+from .indexes import add_mongo_validator
+from .inputs import json_body
+from .schema import BsonType, document_schema, uuid_fields
+from .values import PREFIX
+
+
+class _ObjectId(BsonType):
+    """An ObjectId; from JSON (a request), its 24 hex digits."""
+
+    bson_type = "objectId"
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        def from_text(value: Any) -> ObjectId:
+            if isinstance(value, ObjectId):
+                return value
+            if not isinstance(value, str) or not ObjectId.is_valid(value):
+                raise ValueError("not an ObjectId: 24 hexadecimal digits")
+            return ObjectId(value)
+
+        return core_schema.json_or_python_schema(
+            json_schema=core_schema.no_info_plain_validator_function(from_text),
+            python_schema=core_schema.lax_or_strict_schema(
+                lax_schema=core_schema.no_info_plain_validator_function(from_text),
+                strict_schema=core_schema.is_instance_schema(ObjectId),
+            ),
+            serialization=core_schema.plain_serializer_function_ser_schema(str, when_used="json"),
+        )
+
+
+class _Decimal(BsonType):
+    """A ``Decimal`` stored as Decimal128, read back as a ``Decimal``."""
+
+    bson_type = "decimal"
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        def from_stored(value: Any) -> Any:
+            return value.to_decimal() if isinstance(value, Decimal128) else value
+
+        return core_schema.no_info_before_validator_function(from_stored, handler(Decimal))
+
+
+ObjectIdField = Annotated[ObjectId, _ObjectId()]
+DecimalField = Annotated[Decimal, _Decimal()]
+
+
+def _members(annotation: Any, value: Any) -> Any:
+    """``value`` with its enums' values as their members: strict mode alone
+    takes only members from Python, and MongoDB stores the values."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _members(get_args(annotation)[0], value)
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        if isinstance(value, (annotation, list, dict)):
+            return value
+        try:
+            return annotation(value)
+        except (ValueError, TypeError):
+            return value  # for pydantic to refuse, naming the field
+    if origin is list and isinstance(value, list):
+        (item,) = get_args(annotation) or (Any,)
+        return [_members(item, element) for element in value]
+    if origin is dict and isinstance(value, dict):
+        _, item = get_args(annotation) or (str, Any)
+        return {key: _members(item, element) for key, element in value.items()}
+    if origin in (Union, types.UnionType) and value is not None:
+        for member in get_args(annotation):
+            converted = _members(member, value)
+            if converted is not value:
+                return converted
+    return value
+
+
+def _holds(annotation: Any, kinds: tuple[type, ...], seen: frozenset[type] = frozenset()) -> bool:
+    """Whether a value of ``annotation`` can hold one of ``kinds``."""
+    if isinstance(annotation, type):
+        if issubclass(annotation, kinds):
+            return True
+        if issubclass(annotation, BaseModel) and annotation not in seen:
+            fields = annotation.model_fields.values()
+            return any(_holds(field.annotation, kinds, seen | {annotation}) for field in fields)
+    return any(_holds(argument, kinds, seen) for argument in get_args(annotation))
+
+
+@functools.cache
+def _enum_fields(model: type[BaseModel]) -> dict[str, Any]:
+    """The stored and Python names of the fields that may hold an enum."""
+    found = {}
+    for name, field in model.model_fields.items():
+        if _holds(field.annotation, (enum.Enum,)):
+            found[name] = found[field.alias or name] = field.annotation
+    return found
+
+
+@functools.cache
+def _needs_conversion(model: type[BaseModel]) -> bool:
+    """Whether a dump of ``model`` holds values BSON has no word for as they are."""
+    kinds = (enum.Enum, Decimal, uuid.UUID)
+    return any(_holds(field.annotation, kinds) for field in model.model_fields.values())
+
+
+class MongoModel(BaseModel):
+    """A part of a stored document: strict, as the server's validator is (an
+    ``int`` is never ``3.0`` nor ``"3"``), and closed to other fields."""
+
+    model_config = ConfigDict(
+        strict=True, extra="forbid", validate_by_name=True, validate_by_alias=True
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _enum_members(cls, data: Any) -> Any:
+        enums = _enum_fields(cls)
+        if not enums or not isinstance(data, dict):
+            return data
+        return {
+            key: _members(enums[key], value) if key in enums else value
+            for key, value in data.items()
+        }
+
+    def to_document(self) -> dict[str, Any]:
+        """The document to store: stored names, BSON values."""
+        model = type(self)
+        dumped = self.model_dump(by_alias=True, exclude=set(model.model_computed_fields) or None)
+        return _bson(dumped) if _needs_conversion(model) else dumped
+
+    def __json__(self, request: Any) -> dict[str, Any]:
+        """For Pyramid's JSON renderer: what is stored, through its BSON adapters."""
+        return self.to_document()
+
+
+class Document(MongoModel):
+    """A collection's document, with its ``_id`` (a new ObjectId by default)."""
+
+    id: ObjectIdField = Field(default_factory=ObjectId, alias="_id")
+
+
+def _bson(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _bson(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_bson(item) for item in value]
+    if isinstance(value, enum.Enum):
+        return _bson(value.value)
+    if isinstance(value, Decimal):
+        return Decimal128(value)
+    if isinstance(value, uuid.UUID):
+        return Binary.from_uuid(value)  # whatever the client's uuidRepresentation
+    return value
+
+
+def add_mongo_model(
+    config: Configurator,
+    collection: str,
+    model: type[BaseModel],
+    *,
+    database: str | None = None,
+    level: str = "strict",
+    action: str = "error",
+) -> None:
+    """``config.add_mongo_model(collection, Model)``: the model's ``$jsonSchema``
+    as the collection's validator, created where declared indexes are."""
+    schema = document_schema(model)
+    uuids = uuid_fields(model)
+    if (
+        uuids
+        and get_client(config.registry).codec_options.uuid_representation
+        == UuidRepresentation.UNSPECIFIED
+    ):
+        raise ConfigurationError(
+            f"{PREFIX}uuidRepresentation: model {model.__name__}, field {uuids[0]} holds a "
+            "UUID, which PyMongo reads back as one only with a representation set "
+            "(standard, say)"
+        )
+    add_mongo_validator(config, collection, schema, database=database, level=level, action=action)
+
+
+def validate_body(
+    request: Request,
+    model: type[MongoModel],
+    *,
+    fields: Iterable[str] | None = None,
+    current: Mapping[str, Any] | None = None,
+    merge: bool = False,
+) -> Any:
+    """The request's JSON body as a ``model``, or a 422 naming each field.
+
+    ``fields``: the keys a client may send (others answer 422: an ``_id``,
+    a revision, an operator never reach the database); ``current``: the
+    stored document the body replaces those fields of, or, with ``merge``,
+    patches (RFC 7396: ``null`` removes a field).
+    """
+    body = json_body(request)
+    if not isinstance(body, dict):
+        raise _unprocessable(request, model, [{"pointer": "", "message": "Not a JSON object."}])
+    accepted = set(fields) if fields is not None else None
+    refused = [key for key in body if accepted is not None and key not in accepted]
+    if refused:
+        problems = [{"pointer": _pointer([key]), "message": "Not accepted."} for key in refused]
+        raise _unprocessable(request, model, problems)
+    base = dict(current or {})
+    if merge:
+        document = _merge_patch(base, body)
+    else:
+        kept = {key: value for key, value in base.items() if key not in (accepted or ())}
+        document = {**kept, **body}
+    try:
+        # Lax: a request's JSON says a date or an ObjectId as text.
+        return model.model_validate(document, strict=False)
+    except ValidationError as exc:
+        problems = [
+            {"pointer": _pointer(error["loc"]), "message": error["msg"]}
+            for error in exc.errors(include_url=False, include_input=False, include_context=False)
+        ]
+        raise _unprocessable(request, model, problems) from None
+
+
+def _merge_patch(target: Any, patch: Any) -> Any:
+    if not isinstance(patch, dict):
+        return patch
+    merged = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = _merge_patch(merged.get(key), value)
+    return merged
+
+
+def _pointer(location: Iterable[Any]) -> str:
+    """A JSON Pointer (RFC 6901) into the body, as RFC 9457's example has it."""
+    parts = (str(part).replace("~", "~0").replace("/", "~1") for part in location)
+    return "".join("/" + part for part in parts)
+
+
+def _unprocessable(request: Request, model: type[BaseModel], problems: list[dict[str, str]]) -> Any:
+    count = len(problems)
+    message = f"The body is not a valid {model.__name__}: {count} problem{'s' * (count != 1)}."
+    return error_response(request, HTTPUnprocessableEntity, message, members={"errors": problems})
+
+
+__all__ = [
+    "DecimalField",
+    "Document",
+    "MongoModel",
+    "ObjectIdField",
+    "add_mongo_model",
+    "validate_body",
+]
