@@ -3,6 +3,7 @@
 import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from webtest import TestApp
@@ -10,6 +11,8 @@ from webtest import TestApp
 from pyramid_mongo import get_client
 from pyramid_mongo.monitoring import CommandRecorder
 from tests.conftest import TEST_DB
+
+REPO = Path(__file__).resolve().parent.parent
 
 TOOLBAR = {"pyramid.includes": "pyramid_debugtoolbar"}
 LOCAL = {"REMOTE_ADDR": "127.0.0.1"}
@@ -85,3 +88,13 @@ def test_nothing_listens_unless_someone_reads(build_app, caplog):
     app = build_app()
     listeners = get_client(app.registry).options.event_listeners
     assert not any(isinstance(listener, CommandRecorder) for listener in listeners)
+
+
+def test_the_generated_projects_toolbar_shows_mongodb_and_no_sqlalchemy(build_app):
+    ini = REPO / "scaffold" / "{{cookiecutter.repo_name}}" / "development.ini"
+    (panels,) = re.findall(r"^debugtoolbar\.panels = (.+)$", ini.read_text(), re.MULTILINE)
+    app = TestApp(build_app(**TOOLBAR, **{"debugtoolbar.panels": panels}), extra_environ=LOCAL)
+    page = app.get("/tagged", {"tag": "lamp"})
+    toolbar = app.get(f"/_debug_toolbar/{toolbar_id(page)}").text
+    assert "MongoDB commands" in toolbar and "Request Vars" in toolbar
+    assert "SQLAlchemy" not in toolbar

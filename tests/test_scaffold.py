@@ -56,8 +56,10 @@ def expected_files(package: str, extension: str, auth: bool = True) -> list[str]
         "testing.ini",
         "tests/conftest.py",
         "tests/test_functional.py",
+        "tests/test_items.py",
         "tests/test_views.py",
         f"{package}/__init__.py",
+        f"{package}/models.py",
         f"{package}/routes.py",
         f"{package}/static/favicon.svg",
         f"{package}/static/theme.css",
@@ -113,7 +115,7 @@ def test_each_choice_generates_exactly_its_files(tmp_path, answers, package, ext
     assert ('"pyramid_tm"' in pyproject) == transactions
     assert ("mongodb.transactions = true" in (project / "testing.ini").read_text()) == transactions
     # Baked from this checkout: pyramid_mongo from it, offline.
-    assert f'"pyramid_mongo @ {REPO.as_uri()}"' in pyproject
+    assert f'"pyramid_mongo[models] @ {REPO.as_uri()}"' in pyproject
     assert f'"pyramid_mongo[embedded,testing] @ {REPO.as_uri()}"' in pyproject
 
 
@@ -224,7 +226,7 @@ def test_a_clone_of_github_asks_for_pyramid_mongo_from_github(tmp_path):
     )
     pyproject = (tmp_path / "out" / "pyramid_mongo_project" / "pyproject.toml").read_text()
     reference = f"git+https://github.com/acme/pyramid-mongo.git@{commit}"
-    assert f'"pyramid_mongo @ {reference}"' in pyproject
+    assert f'"pyramid_mongo[models] @ {reference}"' in pyproject
     assert f'"pyramid_mongo[embedded,testing] @ {reference}"' in pyproject
     assert reference in result.stdout
     # A change not published there makes the checkout itself the source.
@@ -235,7 +237,7 @@ def test_a_clone_of_github_asks_for_pyramid_mongo_from_github(tmp_path):
         check=True,
     )
     pyproject = (tmp_path / "out" / "pyramid_mongo_project" / "pyproject.toml").read_text()
-    assert f'"pyramid_mongo @ {clone.as_uri()}"' in pyproject
+    assert f'"pyramid_mongo[models] @ {clone.as_uri()}"' in pyproject
 
 
 def printed_steps(output: str) -> list[str]:

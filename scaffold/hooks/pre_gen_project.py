@@ -1,6 +1,7 @@
 """Refuse answers that would make a broken project, before anything is written."""
 
 import keyword
+import os
 import re
 import sys
 from pathlib import Path
@@ -18,6 +19,10 @@ FORBIDDEN_IN_DB_NAME = set('/\\. "$*<>:|?')
 # template's tests check the list against one): a package of that name would
 # hide the real one, or pip would take the project for it.
 TAKEN = Path({{ cookiecutter._repo_dir | jsonify }}, "hooks", "taken_names.txt")
+if not TAKEN.is_absolute():
+    # `cookiecutter scaffold`: the path is the caller's, and this script runs
+    # in the new project's directory; the shell's PWD is still the caller's.
+    TAKEN = Path(os.environ.get("PWD", "."), TAKEN)
 
 
 def refuse(reason: str) -> None:

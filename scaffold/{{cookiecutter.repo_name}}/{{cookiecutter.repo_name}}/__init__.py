@@ -1,5 +1,7 @@
 from pyramid.config import Configurator
 
+from .models import Item
+
 PROJECT = {{ cookiecutter.project_name | jsonify }}
 VISITS_KEPT = 30 * 24 * 3600  # seconds
 
@@ -25,6 +27,9 @@ def main(global_config, **settings):
         # Created by `pyramid-mongo-indexes development.ini`, or at start-up
         # with mongodb.create_indexes = true (development.ini does).
         config.add_mongo_index("items", [("name", 1)], unique=True)
+        # The collection's $jsonSchema validator, derived from the model
+        # that also checks the API's requests (models.py).
+        config.add_mongo_model("items", Item)
         # Visits expire after 30 days: a collection that grows with traffic
         # must not grow for ever.
         config.add_mongo_index("page_hits", [("timestamp", 1)], expireAfterSeconds=VISITS_KEPT)

@@ -1,44 +1,146 @@
-from datetime import datetime, timezone
+"""The items of the JSON API: list, create, read, replace, patch, delete.
 
+Every item carries an ETag (its ``rev``): a replace or a patch must send it
+back in If-Match (428 without, 412 when someone else changed the item
+first), so that no change is lost. A client's body is read through the
+model, which takes only the item's own fields: no operator or dotted key
+from a client reaches a query or an update.
+"""
+
+from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
-from pyramid.httpexceptions import HTTPBadRequest, HTTPConflict, HTTPMethodNotAllowed
+from pyramid.httpexceptions import (
+    HTTPBadRequest,
+    HTTPConflict,
+    HTTPMethodNotAllowed,
+    HTTPNoContent,
+    HTTPNotFound,
+    HTTPNotModified,
+)
 from pyramid.view import view_config
 
-from pyramid_mongo import error_response, json_body
+from pyramid_mongo import changed_meanwhile, check_if_match, error_response, preconditions
+from pyramid_mongo.models import validate_body
 
-ALLOWED = {"api.items": "GET, HEAD, POST", "api.item": "GET, HEAD"}
-MAX_NAME = 200  # characters
+from ..models import ITEM_FIELDS, Item
+
+ALLOWED = {"api.items": "GET, HEAD, POST", "api.item": "GET, HEAD, PUT, PATCH, DELETE"}
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+def etag_of(item):
+    return f'"{item.rev}"'
+
+
+def answer(request, item, status=200):
+    request.response.status = status
+    request.response.headers["ETag"] = etag_of(item)
+    return item
+
+
+def stored_item(request):
+    """The item of the URL, typed; 404 for a missing or malformed id."""
+    document = request.db.items.find_one({"_id": request.matchdict["id"]})
+    if document is None:
+        raise error_response(request, HTTPNotFound, "There is no such item.")
+    return Item.model_validate(document)
+
+
+def page_size(request):
+    value = request.params.get("limit", str(PAGE_SIZE))
+    digits = value.isascii() and value.isdigit() and len(value) <= 3
+    if not digits or not 1 <= int(value) <= MAX_PAGE_SIZE:
+        message = f"'limit' must be a whole number from 1 to {MAX_PAGE_SIZE}."
+        raise error_response(request, HTTPBadRequest, message)
+    return int(value)
 
 
 @view_config(route_name="api.items", request_method="GET", renderer="json")
 def list_items(request):
-    """ObjectIds and datetimes render as JSON thanks to mongodb.json_adapters."""
-    return {"items": list(request.db.items.find().sort("name", 1).limit(100))}
+    """Oldest first, a page at a time: each page starts after the last id of
+    the one before (``next``), so any page costs what the first does."""
+    limit = page_size(request)
+    query = {}
+    after = request.params.get("after")
+    if after is not None:
+        if not ObjectId.is_valid(after):
+            raise error_response(request, HTTPBadRequest, "'after' must be an item's id.")
+        query = {"_id": {"$gt": ObjectId(after)}}
+    found = list(request.db.items.find(query).sort("_id", 1).limit(limit + 1))
+    items = [Item.model_validate(document) for document in found[:limit]]
+    following = None
+    if len(found) > limit:
+        following = request.route_url("api.items", _query={"limit": limit, "after": items[-1].id})
+        request.response.headers["Link"] = f'<{following}>; rel="next"'
+    return {"items": items, "next": following}
 
 
 @view_config(route_name="api.items", request_method="POST", renderer="json", require_csrf=False)
 def create_item(request):
-    body = json_body(request)  # 400 for a body that is not JSON MongoDB can store
-    name = body.get("name") if isinstance(body, dict) else None
-    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
-        message = f"'name' must be a non-empty string of at most {MAX_NAME} characters."
-        raise error_response(request, HTTPBadRequest, message)
-    # MongoDB keeps milliseconds: the answer gives the time as stored.
-    now = datetime.now(timezone.utc)
-    item = {"name": name.strip(), "created": now.replace(microsecond=now.microsecond // 1000 * 1000)}
+    item = validate_body(request, Item, fields=ITEM_FIELDS)  # 422 naming each field
     try:
-        request.db.items.insert_one(item)
+        request.db.items.insert_one(item.to_document())
     except DuplicateKeyError:  # the unique index declared in __init__.py
-        raise error_response(request, HTTPConflict, f"An item named {name!r} exists.") from None
-    request.response.status = 201
-    request.response.location = request.route_url("api.item", id=item["_id"])
-    return item
+        raise name_taken(request, item) from None
+    request.response.location = request.route_url("api.item", id=item.id)
+    return answer(request, item, 201)
 
 
 @view_config(route_name="api.item", request_method="GET", renderer="json")
 def show_item(request):
-    """The route's objectid predicate gives an ObjectId, and a malformed id a 404."""
-    return request.db.items.find_one_or_404({"_id": request.matchdict["id"]})
+    item = stored_item(request)
+    if preconditions(request.method, request.headers, etag_of(item)) == 304:
+        return HTTPNotModified(headers={"ETag": etag_of(item)})
+    return answer(request, item)
+
+
+@view_config(route_name="api.item", request_method="PUT", renderer="json", require_csrf=False)
+def replace_item(request):
+    return change_item(request, merge=False)
+
+
+@view_config(route_name="api.item", request_method="PATCH", renderer="json", require_csrf=False)
+def patch_item(request):
+    """A JSON merge patch (RFC 7396): the fields it names; null removes one."""
+    return change_item(request, merge=True)
+
+
+def change_item(request, merge):
+    current = stored_item(request)
+    check_if_match(request, etag_of(current))  # 428 or 412
+    stored = current.to_document()
+    item = validate_body(request, Item, fields=ITEM_FIELDS, current=stored, merge=merge)
+    item.rev = current.rev + 1
+    try:
+        # Only the version read is replaced: of two writes that read it, one wins.
+        result = request.db.items.replace_one(
+            {"_id": current.id, "rev": current.rev}, item.to_document()
+        )
+    except DuplicateKeyError:
+        raise name_taken(request, item) from None
+    if result.matched_count == 0:
+        raise changed_meanwhile(request)
+    return answer(request, item)
+
+
+@view_config(route_name="api.item", request_method="DELETE", require_csrf=False)
+def delete_item(request):
+    """An If-Match, when sent, must name the current version."""
+    current = stored_item(request)
+    version = {}
+    if "If-Match" in request.headers:
+        check_if_match(request, etag_of(current))
+        version = {"rev": current.rev}
+    if request.db.items.delete_one({"_id": current.id, **version}).deleted_count == 0:
+        if version:
+            raise changed_meanwhile(request)
+        raise error_response(request, HTTPNotFound, "There is no such item.")
+    return HTTPNoContent()
+
+
+def name_taken(request, item):
+    return error_response(request, HTTPConflict, f"An item named {item.name!r} exists.")
 
 
 @view_config(route_name="api.items", require_csrf=False)

@@ -11,6 +11,7 @@ from .. import PROJECT
 
 LATEST = 5  # visits shown on the home page
 MAX_PATH = 200  # characters of a visit's path kept: what a client sends is bounded
+ADDED = "added"  # the query of the way back from the button
 
 
 @view_config(
@@ -25,15 +26,18 @@ def home(request):
     see pyramid_mongo.increment): counting or sorting the page_hits
     documents would take longer with every visit.
     """
-    visit = {"timestamp": datetime.now(timezone.utc), "path": request.path[:MAX_PATH]}
-    request.db.page_hits.insert_one(dict(visit))
-    latest = {"$push": {"latest": {"$each": [visit], "$slice": -LATEST}}}
-    counter = increment(request.db.counters, "page_hits", also=latest)
+    if ADDED in request.params:  # back from the button: the same visit
+        counter = request.db.counters.find_one({"_id": "page_hits"}) or {}
+    else:
+        visit = {"timestamp": datetime.now(timezone.utc), "path": request.path[:MAX_PATH]}
+        request.db.page_hits.insert_one(dict(visit))
+        latest = {"$push": {"latest": {"$each": [visit], "$slice": -LATEST}}}
+        counter = increment(request.db.counters, "page_hits", also=latest)
     return {
         "project": PROJECT,
-        "hits": counter["value"],
+        "hits": counter.get("value", 0),
         "clicks": current(request.db.counters, "clicks"),
-        "latest": counter["latest"][::-1],
+        "latest": counter.get("latest", [])[::-1],
     }
 
 
@@ -46,7 +50,8 @@ def bump_counter(request):
         "application/x-www-form-urlencoded"
     )
     if from_form and not prefers_json(request):
-        return HTTPSeeOther(request.route_url("home"))  # the button on the home page
+        # The button on the home page: back there, which counts no new visit.
+        return HTTPSeeOther(request.route_url("home", _query={ADDED: name}))
     return {"name": name, "value": value}
 
 

@@ -1,0 +1,136 @@
+"""The items resource, every status of it, through the application."""
+
+import threading
+
+import pytest
+from pymongo.errors import WriteError
+
+JSON = {"Accept": "application/json"}
+MISSING = "/api/items/000000000000000000000000"
+
+
+@pytest.fixture
+def lamp(testapp):
+    return testapp.post_json("/api/items", {"name": "lamp", "tags": ["light"]}, status=201)
+
+
+def test_create_answers_201_with_location_and_etag(testapp, lamp):
+    item_id = lamp.json["_id"]
+    assert lamp.location == f"http://example.com/api/items/{item_id}"
+    assert lamp.headers["ETag"] == '"1"'
+    assert lamp.json["name"] == "lamp" and lamp.json["rev"] == 1
+    assert lamp.json["created"].endswith("Z")
+    shown = testapp.get(lamp.location)
+    assert shown.json == lamp.json and shown.headers["ETag"] == '"1"'
+
+
+def test_a_body_the_model_refuses_is_422_naming_each_field(testapp, mongodb_db):
+    body = {"name": "", "tags": ["ok", 5], "rev": 7, "$set": {"x": 1}, "a.b": 1}
+    refused = testapp.post_json("/api/items", body, headers=JSON, status=422)
+    assert refused.content_type == "application/problem+json"
+    pointers = {problem["pointer"] for problem in refused.json["errors"]}
+    assert pointers == {"/rev", "/$set", "/a.b"}  # fields a client may not set, first
+    refused = testapp.post_json("/api/items", {"name": "", "tags": ["ok", 5]}, status=422)
+    assert {problem["pointer"] for problem in refused.json["errors"]} == {"/name", "/tags/1"}
+    for body in ([], "lamp", {"name": " \t"}, {"name": "x" * 201}):
+        testapp.post_json("/api/items", body, headers=JSON, status=422)
+    assert mongodb_db.items.count_documents({}) == 0  # nothing stored
+
+
+def test_bad_json_is_400_and_a_taken_name_409(testapp, lamp):
+    for body in ("not json", "[" * 500 + "]" * 500, '{"name": "\\ud800"}'):
+        bad = testapp.post("/api/items", body, content_type="application/json", status=400)
+        assert bad.json["status"] == 400
+    taken = testapp.post_json("/api/items", {"name": "lamp"}, status=409)
+    assert taken.json["detail"] == "An item named 'lamp' exists."
+
+
+def test_the_database_itself_refuses_what_the_model_refuses(mongodb_db):
+    """The collection's validator comes from the same model."""
+    with pytest.raises(WriteError) as refused:
+        mongodb_db.items.insert_one({"name": 5, "rev": 1, "created": None})
+    assert refused.value.code == 121
+
+
+def test_read_is_404_for_a_missing_or_malformed_id_and_304_when_unchanged(testapp, lamp):
+    for path in ("/api/items/not-an-id", MISSING):
+        assert testapp.get(path, headers=JSON, status=404).json["status"] == 404
+    testapp.get(lamp.location, headers={"If-None-Match": '"1"'}, status=304)
+    testapp.get(lamp.location, headers={"If-None-Match": '"0"'}, status=200)
+
+
+def test_a_write_without_if_match_is_428_and_a_stale_one_412(testapp, lamp):
+    testapp.put_json(lamp.location, {"name": "lamp 2"}, status=428)
+    testapp.patch_json(lamp.location, {"note": "x"}, status=428)
+    testapp.put_json(lamp.location, {"name": "lamp 2"}, headers={"If-Match": '"0"'}, status=412)
+    testapp.put_json(MISSING, {"name": "x"}, headers={"If-Match": '"1"'}, status=404)
+    assert testapp.get(lamp.location).json == lamp.json  # unchanged
+
+
+def test_replace_and_patch_with_the_etag_read(testapp, lamp):
+    replaced = testapp.put_json(lamp.location, {"name": "desk lamp"}, headers={"If-Match": '"1"'})
+    assert replaced.headers["ETag"] == '"2"'
+    assert replaced.json["tags"] == []  # a replace sets every field a client may set
+    assert replaced.json["created"] == lamp.json["created"]
+    patched = testapp.patch_json(
+        lamp.location, {"note": "by the bed", "tags": ["light"]}, headers={"If-Match": '"2"'}
+    )
+    assert patched.json["name"] == "desk lamp" and patched.json["note"] == "by the bed"
+    removed = testapp.patch_json(lamp.location, {"note": None}, headers={"If-Match": '"3"'})
+    assert removed.json["note"] == "" and removed.headers["ETag"] == '"4"'
+    testapp.patch_json(lamp.location, {"rev": 9}, headers={"If-Match": '"4"'}, status=422)
+    testapp.patch_json(lamp.location, {"name": None}, headers={"If-Match": '"4"'}, status=422)
+    testapp.post_json("/api/items", {"name": "chair"}, status=201)
+    testapp.put_json(lamp.location, {"name": "chair"}, headers={"If-Match": '"4"'}, status=409)
+    assert testapp.get(lamp.location).headers["ETag"] == '"4"'
+
+
+def test_of_two_writes_with_one_etag_exactly_one_wins(app, testapp, lamp):
+    from webtest import TestApp
+
+    for attempt in range(10):
+        etag = testapp.get(lamp.location).headers["ETag"]
+        start, statuses = threading.Barrier(2), []
+
+        def write(name):
+            client = TestApp(app, extra_environ={"HTTP_HOST": "example.com"})
+            start.wait()
+            answer = client.put_json(lamp.location, {"name": name}, headers={"If-Match": etag}, expect_errors=True)
+            statuses.append(answer.status_int)
+
+        writers = [threading.Thread(target=write, args=(f"lamp {attempt} {n}",)) for n in (1, 2)]
+        for writer in writers:
+            writer.start()
+        for writer in writers:
+            writer.join()
+        assert sorted(statuses) == [200, 412]
+
+
+def test_delete_is_204_and_honours_if_match(testapp, lamp):
+    testapp.delete(lamp.location, headers={"If-Match": '"0"'}, status=412)
+    testapp.delete(lamp.location, status=204)
+    testapp.delete(lamp.location, status=404)
+    testapp.get(lamp.location, status=404)
+
+
+def test_the_list_pages_by_id_with_a_next_link(testapp):
+    names = [f"item {number:02}" for number in range(7)]
+    for name in names:
+        testapp.post_json("/api/items", {"name": name}, status=201)
+    seen, url = [], "/api/items?limit=3"
+    while url:
+        page = testapp.get(url)
+        assert len(page.json["items"]) <= 3
+        seen += [item["name"] for item in page.json["items"]]
+        url = page.json["next"]
+        assert ("Link" in page.headers) == (url is not None)
+    assert seen == names  # oldest first, each once
+    assert testapp.get("/api/items").json["next"] is None
+    for query in ("limit=0", "limit=101", "limit=x", "limit=%C2%B2", "limit=²", "after=nope"):
+        assert testapp.get(f"/api/items?{query}", status=400).json["status"] == 400
+
+
+def test_other_methods_are_405_saying_which_are_allowed(testapp, lamp):
+    refused = testapp.delete("/api/items", status=405)
+    assert refused.headers["Allow"] == "GET, HEAD, POST"
+    assert testapp.post(lamp.location, status=405).headers["Allow"] == "GET, HEAD, PUT, PATCH, DELETE"
