@@ -131,7 +131,7 @@ def requests_per_second(application: Callable[..., Any], path: str, count: int) 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--requests", type=int, default=600)
     args = parser.parse_args()
     server = EmbeddedServer(":memory:")
     url = server.start() + "?retryWrites=false"

@@ -11,12 +11,9 @@ from __future__ import annotations
 import email.message
 import functools
 import logging
-import mimetypes
 import os
-import re
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import quote
 
 from gridfs import GridFSBucket, GridOut, NoFile
 from pymongo.client_session import ClientSession
@@ -28,6 +25,7 @@ from webob.request import DisconnectionError
 
 from .conditional import evaluate, http_date
 from .connection import get_connection
+from .media import content_disposition, content_type_of, inline_safe, still_utf8, utf8_check
 
 log = logging.getLogger(__name__)
 
@@ -175,34 +173,9 @@ def file_response(
     return response
 
 
-# Types a browser shows without running anything, even inline: everything
-# else (HTML, SVG, XML, JavaScript, PDF, unknown types) is an attachment.
-_INLINE_SAFE = re.compile(
-    r"^(image/(png|jpeg|gif|webp|avif|bmp|x-icon|vnd\.microsoft\.icon)"
-    r"|audio/[\w.+-]+|video/[\w.+-]+|text/plain|text/csv|application/json)$"
-)
-
-
-def inline_safe(media_type: str) -> bool:
-    return bool(_INLINE_SAFE.match(media_type.split(";")[0].strip().lower()))
-
-
-def content_disposition(name: str | None) -> str:
-    """``attachment`` with an ASCII filename and, for any other name, RFC 6266's
-    ``filename*=UTF-8\'\'...``."""
-    name = name or "download"
-    fallback = "".join(
-        char if " " <= char < "\x7f" and char not in '"\\%' else "_" for char in name
-    )
-    value = f'attachment; filename="{fallback}"'
-    if fallback != name:
-        value += f"; filename*=UTF-8''{quote(name, safe='')}"
-    return value
-
-
 def _content_type(grid_out: GridOut) -> str:
     stored = (grid_out.metadata or {}).get("contentType")
-    return stored or _content_type_of(grid_out.filename or "")
+    return stored or content_type_of(grid_out.filename or "")
 
 
 def save_upload(
@@ -226,15 +199,22 @@ def save_upload(
         raise HTTPRequestEntityTooLarge(_too_large(max_size))
     upload = _form_field(request, field)
     name = filename or os.path.basename(upload.filename or "") or "upload"
-    stored_metadata = {"contentType": upload.type or _content_type_of(name), **(metadata or {})}
+    stored_metadata = {"contentType": upload.type or content_type_of(name), **(metadata or {})}
     grid_in = request.fs.open_upload_stream(name, metadata=stored_metadata)
+    text = utf8_check(stored_metadata["contentType"])
     size = 0
     try:
         while chunk := upload.file.read(READ_SIZE):
             size += len(chunk)
             if size > max_size:
                 raise HTTPRequestEntityTooLarge(_too_large(max_size))
+            text = text and still_utf8(text, chunk)
             grid_in.write(chunk)
+        if text and still_utf8(text, b"", final=True):
+            # Browsers send text without its charset, and read it as their
+            # locale's without one: UTF-8 text says so when served.
+            stored_metadata["contentType"] += "; charset=utf-8"
+            grid_in.metadata = stored_metadata
         grid_in.close()
     except BaseException as exc:
         # GridFS writes a chunk once it has a whole one: before that there is
@@ -294,10 +274,6 @@ def _boundary(request: Request) -> bytes:
         return boundary.encode("ascii")
     except UnicodeError:
         raise HTTPBadRequest("the multipart boundary must be ASCII") from None
-
-
-def _content_type_of(name: str) -> str:
-    return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
 def _too_large(max_size: int) -> str:

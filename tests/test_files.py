@@ -30,12 +30,23 @@ def test_an_upload_is_stored_and_served_back(app, mongodb_client):
 
     response = app.get("/files/notes.txt")
     assert response.body == b"hello, gridfs"
-    assert response.headers["Content-Type"] == "text/plain"
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
     assert response.content_length == 13
     assert response.etag == created.text
     assert response.last_modified is not None
     assert response.cache_control.max_age == 3600
     assert response.headers["Accept-Ranges"] == "bytes"
+
+
+def test_uploaded_utf8_text_is_served_with_its_charset(app):
+    upload(app, "cafe.txt", "Café ☕\n".encode() * 40_000)  # across chunks and reads
+    assert app.get("/files/cafe.txt").headers["Content-Type"] == "text/plain; charset=utf-8"
+    upload(app, "latin.txt", "Café".encode("latin-1"))  # not UTF-8: no charset claimed
+    assert app.get("/files/latin.txt").headers["Content-Type"] == "text/plain"
+    upload(app, "cut.txt", "é".encode()[:1])  # a character cut short is not UTF-8
+    assert app.get("/files/cut.txt").headers["Content-Type"] == "text/plain"
+    upload(app, "photo.png", "Café".encode())  # only text says a charset
+    assert app.get("/files/photo.png").headers["Content-Type"] == "image/png"
 
 
 def test_by_id_as_an_attachment_and_by_revision(app):
