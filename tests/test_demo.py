@@ -57,7 +57,8 @@ def test_the_files_page_uploads_and_serves_files(testapp):
     page = uploaded.follow()
     assert "hello.txt" in page.text and "8 bytes" in page.text
     served = testapp.get("/files/hello.txt")
-    assert served.body == b"hi there" and served.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert served.body == b"hi there"
+    assert served.headers["Content-Type"] == "text/plain; charset=utf-8"
     testapp.post("/files", upload_files=[("file", "big.bin", b"x" * (2 << 20))], status=413)
 
 
