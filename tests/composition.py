@@ -4,6 +4,7 @@ and frozen. Every page answers, and answers 503 (never 500) while MongoDB
 cannot, within a bound, and recovers without a restart."""
 
 import http.cookiejar
+import json
 import re
 import time
 import urllib.error
@@ -44,6 +45,20 @@ class Browser:
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode()
 
+    def send_json(self, method: str, path: str, body: dict, **headers: str) -> tuple[int, dict]:
+        request = urllib.request.Request(
+            self.base + path, data=json.dumps(body).encode(), method=method
+        )
+        request.add_header("Content-Type", "application/json")
+        for name, value in headers.items():
+            request.add_header(name.replace("_", "-"), value)
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                found = json.loads(response.read())
+                return response.status, {**found, "ETag": response.headers.get("ETag")}
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"{}")
+
     def sign_up(self, email: str, password: str) -> None:
         status, form = self.fetch("/signup")
         assert status == 200, form
@@ -70,17 +85,49 @@ def answers_within(browser: Browser, paths: list[str], bound: float) -> dict[str
 
 
 def under_load(browser: Browser) -> dict[int, int]:
-    """LOAD requests of a logged-in user at CONCURRENCY: the count of each status."""
+    """LOAD requests of a logged-in user at CONCURRENCY: the count of each
+    status. One in five replaces one shared item with the ETag it just read:
+    412 when another write came first, and no write is ever lost."""
     paths = ["/", "/account", "/api/items", "/counters/clicks"]
+    status, item = browser.send_json("POST", "/api/items", {"name": "shared"})
+    assert status == 201, item
+    location = "/api/items/" + item["_id"]
+
+    def replace(n: int) -> int:
+        status, read = browser.send_json("GET", location, {})
+        assert status == 200, read
+        body = {"name": "shared", "note": str(n)}
+        return browser.send_json("PUT", location, body, If_Match=read["ETag"])[0]
 
     def one(n: int) -> int:
         if n % 5 == 4:
             return browser.fetch("/counters/hits", {})[0]  # a POST to a hot document
+        if n % 5 == 3:
+            return replace(n)
         return browser.fetch(paths[n % len(paths)])[0]
 
     with ThreadPoolExecutor(CONCURRENCY) as pool:
         statuses = list(pool.map(one, range(LOAD)))
+    _, final = browser.send_json("GET", location, {})
+    replaced = sum(1 for n, status in enumerate(statuses) if n % 5 == 3 and status == 200)
+    assert final["rev"] == 1 + replaced, (final, replaced)  # every win counted once
     return {status: statuses.count(status) for status in set(statuses)}
+
+
+def tracebacks(output: str) -> list[str]:
+    """Each traceback in a server's log, to the line that names its exception."""
+    found = []
+    for block in output.split("Traceback (most recent call last):")[1:]:
+        lines = block.splitlines()
+        end = next((n for n, line in enumerate(lines) if line[:2] == "20"), len(lines))
+        found.append("\n".join(lines[:end]))
+    return found
+
+
+def retried(trace: str) -> bool:
+    """A write conflict the debug toolbar logs on its way to pyramid_retry,
+    which runs the request again (the transactions variant)."""
+    return "WriteConflict" in trace.strip().splitlines()[-1]
 
 
 def serve_on(project: Path, pserve: str, server: Server, work: Path) -> Served:
@@ -101,7 +148,7 @@ def check_the_default_project(project: Path, pserve: str, work: Path, *flags: st
         anonymous = Browser(browser.base)
         browser.sign_up("composer@example.com", "a long enough password")
         statuses = under_load(browser)
-        assert statuses == {200: LOAD}, statuses
+        assert set(statuses) <= {200, 412} and statuses[200] >= LOAD * 4 // 5, statuses
         assert set(answers_within(browser, LOGGED_IN_PAGES, 10).values()) == {200}
 
         # Stopped: 503 within the selection timeout (3 s) and a second.
@@ -122,7 +169,8 @@ def check_the_default_project(project: Path, pserve: str, work: Path, *flags: st
         server.thaw()
         time.sleep(1)
         assert set(answers_within(browser, LOGGED_IN_PAGES, 10).values()) == {200}
-        assert "Traceback" not in served.output(), served.output()[-3000:]
+        unexpected = [trace for trace in tracebacks(served.output()) if not retried(trace)]
+        assert not unexpected, unexpected[0]
     finally:
         served.stop()
         server.stop()
