@@ -25,6 +25,7 @@ from webob.request import DisconnectionError
 
 from .conditional import evaluate, http_date
 from .connection import get_connection
+from .inputs import seekable_body
 from .media import content_disposition, content_type_of, inline_safe, still_utf8, utf8_check
 
 log = logging.getLogger(__name__)
@@ -237,8 +238,7 @@ def _form_field(request: Request, field: str) -> Any:
     checked first: all of its Content-Length, and the closing boundary."""
     boundary = _boundary(request)
     try:
-        request.make_body_seekable()
-        body = request.body_file_raw
+        body = seekable_body(request)
         body.seek(0, os.SEEK_END)
         received = body.tell()
         body.seek(max(received - len(boundary) - 64, 0))

@@ -43,11 +43,25 @@ _INT64 = range(-(2**63), 2**63)
 _TOKENS = re.compile(r'"(?:[^"\\]|\\.)*+"|[\[\]{}]|"', re.DOTALL)
 
 
+def seekable_body(request: Request) -> Any:
+    """``request.body_file_raw``, seekable: WebOb's copy of a body it could
+    not seek (a temporary file for a large one) is closed with the request."""
+    copied = not request.is_body_seekable
+    request.make_body_seekable()
+    body = request.body_file_raw
+    if copied:
+        request.add_finished_callback(lambda request: body.close())
+    return body
+
+
 def json_body(request: Request, max_size: int | None = None) -> Any:
     """``request.json_body`` that answers 4xx, never 500, for any bad body,
     in time linear in its size."""
     limit = max_size or get_connection(request.registry).settings.max_json_size
-    if (request.content_length or 0) > limit or len(request.body) > limit:
+    declared = request.content_length or 0
+    if declared <= limit:
+        seekable_body(request)
+    if declared > limit or len(request.body) > limit:
         raise error_response(
             request, HTTPRequestEntityTooLarge, f"The JSON body is larger than {limit} bytes."
         )
