@@ -76,7 +76,12 @@ def test_replace_and_patch_with_the_etag_read(testapp, lamp):
         lamp.location, {"note": "by the bed", "tags": ["light"]}, headers={"If-Match": '"2"'}
     )
     assert patched.json["name"] == "desk lamp" and patched.json["note"] == "by the bed"
-    removed = testapp.patch_json(lamp.location, {"note": None}, headers={"If-Match": '"3"'})
+    removed = testapp.patch(  # RFC 7396's own media type
+        lamp.location,
+        '{"note": null}',
+        content_type="application/merge-patch+json",
+        headers={"If-Match": '"3"'},
+    )
     assert removed.json["note"] == "" and removed.headers["ETag"] == '"4"'
     testapp.patch_json(lamp.location, {"rev": 9}, headers={"If-Match": '"4"'}, status=422)
     testapp.patch_json(lamp.location, {"name": None}, headers={"If-Match": '"4"'}, status=422)
