@@ -18,7 +18,7 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from pymongo import MongoClient
+from pymongo import MongoClient, timeout
 from pymongo.database import Database
 from pymongo.driver_info import DriverInfo
 from pyramid.exceptions import ConfigurationError
@@ -29,6 +29,8 @@ from .redaction import hide, redact_url, scrub
 from .settings import MongoSettings
 
 log = logging.getLogger(__name__)
+# Seconds a closing client may take to end its sessions on the server.
+CLOSE_SECONDS = 0.2
 
 CONNECTION_KEY = "pyramid_mongo.connection"
 
@@ -159,7 +161,12 @@ class MongoConnection:
         with self._lock:
             client, self._client = self._client, None
         if client is not None and self._owner_pid == os.getpid():
-            client.close()
+            # Closing tells the server which sessions end: a courtesy (it
+            # expires them itself) that must not wait out the selection
+            # timeout for a server that is gone, as the development server
+            # is when Ctrl-C reached it too.
+            with timeout(CLOSE_SECONDS):
+                client.close()
 
 
 def _after_fork_in_child() -> None:

@@ -130,3 +130,28 @@ def test_an_outage_page_that_needs_the_database_is_still_a_503(build_app, unreac
     config.add_exception_view(page_showing_the_user, context=ConnectionFailure)
     config.commit()
     assert TestApp(app).get("/count", status=503).headers["Retry-After"].isdigit()
+
+
+def test_closing_the_client_does_not_wait_out_a_server_that_is_gone(clean_env):
+    """At exit (Ctrl-C reaches the development server too) the client's close
+    would wait the whole selection timeout to end its sessions."""
+    from pyramid_mongo import get_connection
+    from tests.servers import Server
+
+    server = Server().start()
+    try:
+        settings = {
+            "mongodb.url": server.url,
+            "mongodb.db_name": "closing",
+            "mongodb.serverSelectionTimeoutMS": "10000",
+        }
+        with Configurator(settings=settings) as config:
+            config.include("pyramid_mongo")
+        connection = get_connection(config.registry)
+        connection.client.closing.things.insert_one({})  # sessions to end
+        server.kill()
+        started = time.monotonic()
+        connection.close()
+        assert time.monotonic() - started < 3  # not the 10 s of the selection timeout
+    finally:
+        server.stop()
