@@ -128,12 +128,15 @@ class MongoHandler(logging.Handler):
         while not stopping:
             batch = [self._queue.get()]
             # Gather for a moment: one insert of many records costs the server
-            # what one of a single record does, and the requests' own work
-            # keeps the server.
-            deadline = time.monotonic() + GATHER_SECONDS
+            # what one of a single record does. Asleep, not waiting on the
+            # queue: a record put meanwhile wakes no thread, so a request
+            # that logs never hands the interpreter to this one. With a whole
+            # batch waiting already, no sleep: the writer keeps up.
+            if batch[0] is not None and self._queue.qsize() < BATCH - 1:
+                time.sleep(GATHER_SECONDS)
             while len(batch) < BATCH and batch[-1] is not None:
                 try:
-                    batch.append(self._queue.get(timeout=max(0, deadline - time.monotonic())))
+                    batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
             stopping = None in batch
