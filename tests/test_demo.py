@@ -1,5 +1,6 @@
 """The demo app of the repository's INI files, through its testing.ini."""
 
+import re
 from datetime import datetime
 
 import pytest
@@ -39,6 +40,21 @@ def test_the_items_api_creates_lists_and_shows_items(testapp):
     assert created.json["created"].endswith("Z")
     assert testapp.get(f"/items/{item_id}").json["name"] == "lamp"
     assert [item["name"] for item in testapp.get("/items").json["items"]] == ["lamp"]
+
+
+def test_the_home_page_explains_each_part_and_adds_items_from_a_form(testapp):
+    page = testapp.get("/")
+    for part in ("Page hits", "Items", "Files", "Transactions"):
+        assert f"<h2>{part}</h2>" in page.text
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC: /", page.text)
+    form = page.forms[0]
+    form["name"] = "Café lamp"
+    back = form.submit(status=303).follow()
+    assert "Café lamp</a>" in back.text
+    assert testapp.get("/items").json["items"][0]["name"] == "Café lamp"
+    form = back.forms[0]
+    form["name"] = "Café lamp"
+    assert form.submit(status=409, headers={"Accept": "text/html"}).status_int == 409
 
 
 def test_the_items_api_refuses_bad_input_and_unknown_ids(testapp):

@@ -13,7 +13,14 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import exception_view_config, notfound_view_config, view_config
 
-from pyramid_mongo import error_response, file_response, increment, json_body, save_upload
+from pyramid_mongo import (
+    error_response,
+    file_response,
+    form_text,
+    increment,
+    json_body,
+    save_upload,
+)
 from pyramid_mongo.counters import current
 from pyramid_mongo.errors import message_of
 from pyramid_mongo.outage import MESSAGE, RETRY_AFTER_SECONDS, note_outage
@@ -31,7 +38,8 @@ def home(request: Request) -> dict[str, Any]:
     # atomic update: the same cost at a million visits as at one.
     latest = {"$push": {"latest": {"$each": [visit], "$slice": -LATEST}}}
     counter = increment(request.db.counters, "page_hits", also=latest)
-    return {"hits": counter["value"], "latest": counter["latest"][::-1]}
+    items = list(request.db.items.find({}, {"name": 1}).sort("name", 1).limit(20))
+    return {"hits": counter["value"], "latest": counter["latest"][::-1], "items": items}
 
 
 @view_config(route_name="hits", renderer="json")
@@ -46,8 +54,13 @@ def list_items(request: Request) -> dict[str, Any]:
 
 
 @view_config(route_name="items", request_method="POST", renderer="json")
-def create_item(request: Request) -> dict[str, Any]:
-    body = json_body(request)  # 400 for a body that is not JSON MongoDB can store
+def create_item(request: Request) -> Any:
+    """JSON (201, the item), or the home page's form (back to the page)."""
+    from_form = request.content_type == "application/x-www-form-urlencoded"
+    if from_form:
+        body: Any = {"name": form_text(request, "name", max_length=200)}
+    else:
+        body = json_body(request)  # 400 for a body that is not JSON MongoDB can store
     name = body.get("name") if isinstance(body, dict) else None
     if not isinstance(name, str) or not name.strip():
         raise error_response(request, HTTPBadRequest, "'name' must be a non-empty string.")
@@ -56,6 +69,8 @@ def create_item(request: Request) -> dict[str, Any]:
         request.db.items.insert_one(item)
     except DuplicateKeyError:
         raise error_response(request, HTTPConflict, f"An item named {name!r} exists.") from None
+    if from_form:
+        return HTTPSeeOther(request.route_url("home"))
     request.response.status = 201
     request.response.location = request.route_url("item", id=item["_id"])
     return item
