@@ -101,19 +101,18 @@ def preconditions(
     return None
 
 
-def check_if_match(request: Request, etag: str | None) -> None:
+def check_if_match(request: Request, etag: str) -> None:
     """Optimistic concurrency for a write to a stored representation: 428
     when the request has no ``If-Match`` (RFC 6585), 412 when it names
-    another version than ``etag`` (None: there is none), or when another
-    precondition fails; then the write must still name the version it read."""
+    another version than ``etag``, or when another precondition fails; then
+    the write must still name the version it read."""
     if "If-Match" not in request.headers:
         raise error_response(
             request,
             HTTPPreconditionRequired,
             "Send If-Match with the ETag you read, so that no one's change is lost.",
         )
-    outcome = 412 if etag is None else preconditions(request.method, request.headers, etag)
-    if outcome is not None:
+    if preconditions(request.method, request.headers, etag) is not None:
         raise changed_meanwhile(request)
 
 

@@ -46,7 +46,7 @@ from .connection import get_client
 from .errors import error_response
 from .indexes import add_mongo_validator
 from .inputs import json_body
-from .schema import BsonType, document_schema, uuid_fields
+from .schema import BsonType, derive
 from .values import PREFIX
 
 
@@ -209,8 +209,7 @@ def add_mongo_model(
 ) -> None:
     """``config.add_mongo_model(collection, Model)``: the model's ``$jsonSchema``
     as the collection's validator, created where declared indexes are."""
-    schema = document_schema(model)
-    uuids = uuid_fields(model)
+    schema, uuids = derive(model)
     if (
         uuids
         and get_client(config.registry).codec_options.uuid_representation

@@ -58,15 +58,14 @@ class BsonType:
 
 def document_schema(model: type[BaseModel]) -> dict[str, Any]:
     """The ``$jsonSchema`` of a collection whose documents are ``model``."""
-    return _Deriving(model).object_schema(model, top=True)
+    return derive(model)[0]
 
 
-def uuid_fields(model: type[BaseModel]) -> list[str]:
-    """The fields holding a UUID, which PyMongo reads back as one only with a
-    ``uuidRepresentation`` set."""
+def derive(model: type[BaseModel]) -> tuple[dict[str, Any], list[str]]:
+    """The ``$jsonSchema``, and the fields holding a UUID (which PyMongo
+    reads back as one only with a ``uuidRepresentation`` set), in one walk."""
     deriving = _Deriving(model)
-    deriving.object_schema(model, top=True)
-    return deriving.uuids
+    return deriving.object_schema(model, top=True), deriving.uuids
 
 
 class _Deriving:

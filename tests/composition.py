@@ -45,10 +45,11 @@ class Browser:
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode()
 
-    def send_json(self, method: str, path: str, body: dict, **headers: str) -> tuple[int, dict]:
-        request = urllib.request.Request(
-            self.base + path, data=json.dumps(body).encode(), method=method
-        )
+    def send_json(
+        self, method: str, path: str, body: dict | None = None, **headers: str
+    ) -> tuple[int, dict]:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base + path, data=data, method=method)
         request.add_header("Content-Type", "application/json")
         for name, value in headers.items():
             request.add_header(name.replace("_", "-"), value)
@@ -94,7 +95,7 @@ def under_load(browser: Browser) -> dict[int, int]:
     location = "/api/items/" + item["_id"]
 
     def replace(n: int) -> int:
-        status, read = browser.send_json("GET", location, {})
+        status, read = browser.send_json("GET", location)
         assert status == 200, read
         body = {"name": "shared", "note": str(n)}
         return browser.send_json("PUT", location, body, If_Match=read["ETag"])[0]
@@ -108,7 +109,7 @@ def under_load(browser: Browser) -> dict[int, int]:
 
     with ThreadPoolExecutor(CONCURRENCY) as pool:
         statuses = list(pool.map(one, range(LOAD)))
-    _, final = browser.send_json("GET", location, {})
+    _, final = browser.send_json("GET", location)
     replaced = sum(1 for n, status in enumerate(statuses) if n % 5 == 3 and status == 200)
     assert final["rev"] == 1 + replaced, (final, replaced)  # every win counted once
     return {status: statuses.count(status) for status in set(statuses)}
