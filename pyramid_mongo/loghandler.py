@@ -30,25 +30,28 @@ from __future__ import annotations
 import atexit
 import contextlib
 import datetime as dt
+import itertools
 import logging
 import os
-import queue
 import sys
 import threading
 import time
-import uuid
 import weakref
+from collections import deque
 from typing import Any
 
-from pymongo.errors import CollectionInvalid, PyMongoError
+from pymongo.errors import BulkWriteError, CollectionInvalid, PyMongoError
 from pyramid.threadlocal import get_current_request
 
+from .outage import is_outage
 from .values import byte_size
 
-BATCH = 500
-GATHER_SECONDS = 0.25
+BATCH = 1000
+GATHER_SECONDS = 1.0
 RETRY_SECONDS = 2.0
 REQUEST_ID = "pyramid_mongo.request_id"
+TEXT_LIMIT = 100_000  # characters of a message or traceback: a record stays far below 16 MiB
+DUPLICATE_KEY = 11000
 # Never written: the driver's records, and our own, which a write may cause.
 _SILENT = ("pymongo", "pyramid_mongo.loghandler", "pyramid_mongo.commands")
 _handlers: weakref.WeakSet[MongoHandler] = weakref.WeakSet()
@@ -76,8 +79,15 @@ class MongoHandler(logging.Handler):
         _handlers.add(self)
 
     def _start(self) -> None:
-        self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue(self.queue_size)
-        self._said_dropped = False
+        # A deque, not a queue.Queue: emit appends (under the handler's own
+        # lock) and the writer pops, neither taking a lock or waking a thread
+        # per record. The writer is woken only from idle, once per burst.
+        self._records: deque[dict[str, Any]] = deque()
+        self._in_flight = 0
+        self._idle = False
+        self._wake = threading.Event()
+        self._stopping = False
+        self._said: set[str] = set()
         self._writer = threading.Thread(target=self._write, name="MongoHandler", daemon=True)
         self._writer.start()
 
@@ -90,74 +100,117 @@ class MongoHandler(logging.Handler):
         if record.name.startswith(_SILENT):
             return
         try:
-            self._queue.put_nowait(self._document(record))
-        except queue.Full:
-            self.dropped += 1
-            if not self._said_dropped:
-                self._said_dropped = True
-                print(
-                    f"pyramid_mongo.loghandler: the queue of {self.queue_size} records is "
-                    "full (MongoDB slow or down?): dropping records, and counting them",
-                    file=sys.stderr,
-                )
+            if len(self._records) >= self.queue_size:
+                self._drop()
+                return
+            self._records.append(self._document(record))
+            if self._idle:
+                self._idle = False
+                self._wake.set()
         except Exception:
             self.handleError(record)
+
+    def _drop(self, count: int = 1, why: str = "") -> None:
+        """Count what is lost, and say once on stderr per kind of loss why."""
+        self.dropped += count
+        why = why or (f"the queue of {self.queue_size} records is full (MongoDB slow or down?)")
+        kind = why.split(":")[0]
+        if kind not in self._said:
+            self._said.add(kind)
+            print(
+                f"pyramid_mongo.loghandler: {why}: dropping records, and counting them",
+                file=sys.stderr,
+            )
 
     def _document(self, record: logging.LogRecord) -> dict[str, Any]:
         document: dict[str, Any] = {
             "time": dt.datetime.fromtimestamp(record.created, dt.UTC),
             "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
+            "logger": _text(record.name),
+            "message": _text(record.getMessage()),
             "process": record.process,
-            "thread": record.threadName,
+            "thread": _text(record.threadName or ""),
         }
         if record.exc_info:
-            document["exception"] = (self.formatter or _PLAIN).formatException(record.exc_info)
+            exception = (self.formatter or _PLAIN).formatException(record.exc_info)
+            document["exception"] = _text(exception)
         request = get_current_request()
         if request is not None:
+            path = request.environ.get("PATH_INFO", "")[:500]
+            if not path.isascii():  # WSGI's bytes as latin-1; their text is UTF-8
+                path = path.encode("latin-1").decode("utf-8", "backslashreplace")
             document["request"] = {
                 "method": request.method,
-                "path": request.environ.get("PATH_INFO", "")[:500],
+                "path": path,
                 "id": request_id(request),
             }
         return document
 
     def _write(self) -> None:
-        stopping = False
-        while not stopping:
-            batch = [self._queue.get()]
-            # Gather for a moment: one insert of many records costs the server
-            # what one of a single record does. Asleep, not waiting on the
-            # queue: a record put meanwhile wakes no thread, so a request
-            # that logs never hands the interpreter to this one. With a whole
-            # batch waiting already, no sleep: the writer keeps up.
-            if batch[0] is not None and self._queue.qsize() < BATCH - 1:
-                time.sleep(GATHER_SECONDS)
-            while len(batch) < BATCH and batch[-1] is not None:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            stopping = None in batch
-            records = [each for each in batch if each is not None]
-            if records:
-                self._insert(records)
-            for _ in batch:
-                self._queue.task_done()
+        while True:
+            self._wait_for_records()
+            while self._records:
+                # Only this thread pops: the deque holds at least this many.
+                self._in_flight = count = min(BATCH, len(self._records))
+                batch = [self._records.popleft() for _ in range(count)]
+                self._insert(batch)
+                self._in_flight = 0
+            if self._stopping:
+                return
+
+    def _wait_for_records(self) -> None:
+        if not self._records:
+            self._idle = True  # before looking again: a record appended now wakes us
+            if not self._records and not self._stopping:
+                self._wake.wait()
+            self._idle = False
+            self._wake.clear()
+        if len(self._records) < BATCH and not self._stopping:
+            # Gather for a second: one insert of many records costs the
+            # server about what one of a single record does, and each insert
+            # that overlaps requests costs them (bench/log_handler.py: a
+            # quarter second cost twice what a second does). A record is
+            # in MongoDB a second after it is logged; a flush or the stop
+            # cuts the wait short.
+            self._wake.wait(GATHER_SECONDS)
+            self._wake.clear()
 
     def _insert(self, batch: list[dict[str, Any]]) -> None:
+        """Write a batch. While MongoDB cannot be reached, wait and try again;
+        what it refuses is dropped and counted, never tried again (it would be
+        refused again, and hold up every record behind it)."""
         while True:
             connection = self._connection
             if connection is None:
+                if self._stopping:
+                    self._drop(len(batch), "no application handed its client over")
+                    return
                 time.sleep(0.05)  # the application has not handed its client over yet
                 continue
             try:
                 collection = self._collection(connection.client[connection.db_name])
                 collection.insert_many(batch, ordered=False)
                 return
-            except PyMongoError:
-                time.sleep(RETRY_SECONDS)  # down: the queue drops what it cannot hold
+            except BulkWriteError as error:
+                self._refused(error.details.get("writeErrors", []))
+                return
+            except PyMongoError as error:
+                if is_outage(error) or error.timeout:
+                    time.sleep(RETRY_SECONDS)  # the queue drops what it cannot hold
+                    continue
+                self._drop(len(batch), f"MongoDB refused a batch ({type(error).__name__})")
+                return
+            except Exception as error:  # the writer must outlive any record
+                self._drop(len(batch), f"a batch could not be written ({type(error).__name__})")
+                return
+
+    def _refused(self, errors: list[dict[str, Any]]) -> None:
+        # A duplicate _id is a record a failed attempt stored already: not lost.
+        lost = [error for error in errors if error.get("code") != DUPLICATE_KEY]
+        if lost:
+            first = lost[0]
+            why = f"MongoDB refused records (code {first.get('code')}: {first.get('errmsg')})"
+            self._drop(len(lost), why)
 
     def _collection(self, database: Any) -> Any:
         if not self._ready:
@@ -176,7 +229,8 @@ class MongoHandler(logging.Handler):
     def flush(self, timeout: float = 5.0) -> None:
         """Wait until what was queued is written (or ``timeout`` passed)."""
         deadline = time.monotonic() + timeout
-        while self._queue.unfinished_tasks and time.monotonic() < deadline:
+        while (self._records or self._in_flight) and time.monotonic() < deadline:
+            self._wake.set()  # no gathering while someone waits for the writes
             time.sleep(0.01)
 
     def close(self) -> None:
@@ -184,12 +238,21 @@ class MongoHandler(logging.Handler):
         super().close()
 
     def _stop(self, timeout: float = 5.0) -> None:
+        self._stopping = True
+        self._wake.set()
         if self._writer.is_alive():
-            try:
-                self._queue.put(None, timeout=timeout)
-            except queue.Full:
-                return
             self._writer.join(timeout)
+
+
+def _text(value: str) -> str:
+    """Text BSON can store, of a bounded size: a lone surrogate (a file name
+    decoded with surrogateescape, say) written as its escape, not a record
+    the server never gets."""
+    if not value.isascii():
+        value = value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if len(value) > TEXT_LIMIT:
+        value = f"{value[:TEXT_LIMIT]}... [{len(value) - TEXT_LIMIT} characters more]"
+    return value
 
 
 def request_id(request: Any) -> str:
@@ -198,8 +261,23 @@ def request_id(request: Any) -> str:
     found = environ.get(REQUEST_ID)
     if found is None:
         given = environ.get("HTTP_X_REQUEST_ID", "")
-        found = environ[REQUEST_ID] = given[:100] if given else uuid.uuid4().hex
+        found = environ[REQUEST_ID] = given[:100] if given else _new_id()
     return str(found)
+
+
+def _new_id() -> str:
+    """A process's random prefix and a count: unique as a UUID is, without
+    the cost of one per request."""
+    return f"{_ids.prefix}{next(_ids.count):08x}"
+
+
+class _Ids:
+    def __init__(self) -> None:
+        self.prefix = os.urandom(8).hex()
+        self.count = itertools.count()
+
+
+_ids = _Ids()
 
 
 def attach_all(connection: Any) -> None:
@@ -208,6 +286,8 @@ def attach_all(connection: Any) -> None:
 
 
 def _after_fork_in_child() -> None:
+    global _ids
+    _ids = _Ids()  # a worker's ids are its own
     for handler in list(_handlers):
         handler._start()
 

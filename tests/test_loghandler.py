@@ -5,6 +5,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -47,16 +48,16 @@ def test_records_carry_what_an_operator_searches_by(build_app, handler, mongodb_
     from pyramid.config import Configurator
 
     config = Configurator(registry=app.registry)
-    config.add_route("logs", "/logs")
+    config.add_route("logs", "/logs/{name}")
     config.add_view(view, route_name="logs")
     config.commit()
-    TestApp(app).get("/logs", headers={"X-Request-ID": "abc-123"})
+    TestApp(app).get("/logs/caf%C3%A9", headers={"X-Request-ID": "abc-123"})
     log.warning("outside a request")
     handler.flush()
     (inside,) = logged(mongodb_client, message="it failed for someone")
     assert inside["level"] == "ERROR" and inside["logger"] == "tests.loghandler"
     assert "ValueError: the cause" in inside["exception"]
-    assert inside["request"] == {"method": "GET", "path": "/logs", "id": "abc-123"}
+    assert inside["request"] == {"method": "GET", "path": "/logs/café", "id": "abc-123"}
     assert inside["time"].year >= 2026
     (outside,) = logged(mongodb_client, message="outside a request")
     assert "request" not in outside
@@ -75,6 +76,60 @@ def test_the_drivers_own_records_are_never_written(build_app, handler, mongodb_c
         logging.getLogger("pymongo.command").removeHandler(handler)
     assert logged(mongodb_client, message="ours")
     assert not logged(mongodb_client, message="from the driver")
+
+
+def test_a_record_bson_cannot_hold_as_given_is_stored_readable(build_app, handler, mongodb_client):
+    build_app()
+    log.warning(
+        "a file name as os.listdir gives it: %s", b"caf\xe9".decode("utf-8", "surrogateescape")
+    )
+    log.warning("x" * 20_000_000)  # more than a document may hold
+    log.warning("after them")
+    handler.flush()
+    assert logged(mongodb_client, message="after them")
+    (escaped,) = logged(mongodb_client, message={"$regex": "^a file name"})
+    assert escaped["message"].endswith("caf\\udce9")
+    (long,) = logged(mongodb_client, message={"$regex": "^xxx"})
+    assert long["message"].endswith("... [19900000 characters more]")
+    assert handler.dropped == 0
+
+
+def test_what_the_server_refuses_is_dropped_counted_and_said_once(build_app, mongodb_client, capfd):
+    mongodb_client[TEST_DB].create_collection(
+        "log", validator={"level": {"$in": ["ERROR", "CRITICAL"]}}
+    )
+    handler = MongoHandler(collection="log")
+    log.addHandler(handler)
+    try:
+        build_app()
+        for n in range(3):
+            log.warning("refused %d", n)
+            log.error("kept %d", n)
+            handler.flush()  # three batches, each with a refused record
+        log.error("after the refusals")
+        handler.flush()
+    finally:
+        log.removeHandler(handler)
+        handler.close()
+    assert sorted(doc["message"] for doc in logged(mongodb_client)) == [
+        "after the refusals",
+        "kept 0",
+        "kept 1",
+        "kept 2",
+    ]
+    assert handler.dropped == 3
+    said = capfd.readouterr().err
+    assert said.count("MongoDB refused records (code 121") == 1, said
+
+
+def test_closed_with_no_application_it_ends_and_counts_what_it_held():
+    handler = MongoHandler(collection="log")
+    log.addHandler(handler)
+    log.warning("nowhere to go")
+    log.removeHandler(handler)
+    handler.close()
+    assert handler.dropped == 1
+    assert "MongoHandler" not in {thread.name for thread in threading.enumerate()}
 
 
 def test_an_outage_neither_blocks_nor_loses_the_handler(build_app, mongodb_client, capfd):
