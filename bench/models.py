@@ -5,8 +5,8 @@ and hand-written checks; a typed read (``model_validate``, rendered through
 ``__json__``) against the document as PyMongo reads it.
 
 Rounds of the two alternate; the median of the rounds' ratios of requests per
-second (hand / model) is printed with the middle half of those ratios,
-"inconclusive" when that spread straddles the goal (at most 1.10).
+second (hand / model) is printed with the 95 % confidence interval of that
+median, "inconclusive" when it straddles the goal (at most 1.10).
 
     python bench/models.py [--rounds N]
 """
@@ -17,7 +17,6 @@ import argparse
 import datetime as dt
 import gc
 import io
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -30,7 +29,7 @@ from pyramid.config import Configurator
 from pyramid.httpexceptions import HTTPBadRequest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from overhead import verdict
+from overhead import judged
 
 from pyramid_mongo import error_response, json_body
 from pyramid_mongo.embedded import EmbeddedServer
@@ -149,11 +148,10 @@ def main() -> None:
                     path = f"/{kind}_by_{name}"
                     rates[name].append(requests_per_second(application, path, args.requests))
             ratios = [a / b for a, b in zip(rates["hand"], rates["model"], strict=True)]
-            low, _, high = statistics.quantiles(ratios, n=4)
-            ratio = statistics.median(ratios)
+            ratio, low, high, said = judged(ratios, GOAL)
             print(
-                f"typed {kind}: {ratio:.2f}x the hand-written one (middle half {low:.2f}-"
-                f"{high:.2f}; goal <= {GOAL}: {verdict(ratio, low, high, GOAL)})"
+                f"typed {kind}: {ratio:.2f}x the hand-written one (95 % interval of the "
+                f"median {low:.2f}-{high:.2f}; goal <= {GOAL}: {said})"
             )
     finally:
         server.stop()
