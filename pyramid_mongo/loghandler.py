@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import datetime as dt
-import itertools
 import logging
 import os
 import sys
@@ -43,14 +41,13 @@ from typing import Any
 from pymongo.errors import BulkWriteError, CollectionInvalid, PyMongoError
 from pyramid.threadlocal import get_current_request
 
+from .logrecords import Entry, document, request_id
 from .outage import is_outage
 from .values import byte_size
 
 BATCH = 1000
 GATHER_SECONDS = 1.0
 RETRY_SECONDS = 2.0
-REQUEST_ID = "pyramid_mongo.request_id"
-TEXT_LIMIT = 100_000  # characters of a message or traceback: a record stays far below 16 MiB
 DUPLICATE_KEY = 11000
 # Never written: the driver's records, and our own, which a write may cause.
 _SILENT = ("pymongo", "pyramid_mongo.loghandler", "pyramid_mongo.commands")
@@ -82,7 +79,7 @@ class MongoHandler(logging.Handler):
         # A deque, not a queue.Queue: emit appends (under the handler's own
         # lock) and the writer pops, neither taking a lock or waking a thread
         # per record. The writer is woken only from idle, once per burst.
-        self._records: deque[dict[str, Any]] = deque()
+        self._records: deque[Entry] = deque()
         self._in_flight = 0
         self._idle = False
         self._wake = threading.Event()
@@ -103,7 +100,7 @@ class MongoHandler(logging.Handler):
             if len(self._records) >= self.queue_size:
                 self._drop()
                 return
-            self._records.append(self._document(record))
+            self._records.append(self._entry(record))
             if self._idle:
                 self._idle = False
                 self._wake.set()
@@ -122,29 +119,27 @@ class MongoHandler(logging.Handler):
                 file=sys.stderr,
             )
 
-    def _document(self, record: logging.LogRecord) -> dict[str, Any]:
-        document: dict[str, Any] = {
-            "time": dt.datetime.fromtimestamp(record.created, dt.UTC),
-            "level": record.levelname,
-            "logger": _text(record.name),
-            "message": _text(record.getMessage()),
-            "process": record.process,
-            "thread": _text(record.threadName or ""),
-        }
+    def _entry(self, record: logging.LogRecord) -> Entry:
+        """What cannot wait for the writer: the message (its arguments may
+        change), the traceback (its frames hold memory) and the request."""
+        exception = None
         if record.exc_info:
             exception = (self.formatter or _PLAIN).formatException(record.exc_info)
-            document["exception"] = _text(exception)
         request = get_current_request()
+        about = None
         if request is not None:
-            path = request.environ.get("PATH_INFO", "")[:500]
-            if not path.isascii():  # WSGI's bytes as latin-1; their text is UTF-8
-                path = path.encode("latin-1").decode("utf-8", "backslashreplace")
-            document["request"] = {
-                "method": request.method,
-                "path": path,
-                "id": request_id(request),
-            }
-        return document
+            environ = request.environ
+            about = (environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""), request_id(request))
+        return (
+            record.created,
+            record.levelname,
+            record.name,
+            record.getMessage(),
+            record.process,
+            record.threadName,
+            exception,
+            about,
+        )
 
     def _write(self) -> None:
         while True:
@@ -152,8 +147,8 @@ class MongoHandler(logging.Handler):
             while self._records:
                 # Only this thread pops: the deque holds at least this many.
                 self._in_flight = count = min(BATCH, len(self._records))
-                batch = [self._records.popleft() for _ in range(count)]
-                self._insert(batch)
+                entries = [self._records.popleft() for _ in range(count)]
+                self._insert(entries)
                 self._in_flight = 0
             if self._stopping:
                 return
@@ -175,10 +170,15 @@ class MongoHandler(logging.Handler):
             self._wake.wait(GATHER_SECONDS)
             self._wake.clear()
 
-    def _insert(self, batch: list[dict[str, Any]]) -> None:
+    def _insert(self, entries: list[Entry]) -> None:
         """Write a batch. While MongoDB cannot be reached, wait and try again;
         what it refuses is dropped and counted, never tried again (it would be
         refused again, and hold up every record behind it)."""
+        try:
+            batch = [document(entry) for entry in entries]
+        except Exception as error:  # the writer must outlive any record
+            self._drop(len(entries), f"records could not be stored ({type(error).__name__})")
+            return
         while True:
             connection = self._connection
             if connection is None:
@@ -244,50 +244,12 @@ class MongoHandler(logging.Handler):
             self._writer.join(timeout)
 
 
-def _text(value: str) -> str:
-    """Text BSON can store, of a bounded size: a lone surrogate (a file name
-    decoded with surrogateescape, say) written as its escape, not a record
-    the server never gets."""
-    if not value.isascii():
-        value = value.encode("utf-8", "backslashreplace").decode("utf-8")
-    if len(value) > TEXT_LIMIT:
-        value = f"{value[:TEXT_LIMIT]}... [{len(value) - TEXT_LIMIT} characters more]"
-    return value
-
-
-def request_id(request: Any) -> str:
-    """The request's id: the client's X-Request-ID, else one of ours."""
-    environ = request.environ
-    found = environ.get(REQUEST_ID)
-    if found is None:
-        given = environ.get("HTTP_X_REQUEST_ID", "")
-        found = environ[REQUEST_ID] = given[:100] if given else _new_id()
-    return str(found)
-
-
-def _new_id() -> str:
-    """A process's random prefix and a count: unique as a UUID is, without
-    the cost of one per request."""
-    return f"{_ids.prefix}{next(_ids.count):08x}"
-
-
-class _Ids:
-    def __init__(self) -> None:
-        self.prefix = os.urandom(8).hex()
-        self.count = itertools.count()
-
-
-_ids = _Ids()
-
-
 def attach_all(connection: Any) -> None:
     for handler in list(_handlers):
         handler.attach(connection)
 
 
 def _after_fork_in_child() -> None:
-    global _ids
-    _ids = _Ids()  # a worker's ids are its own
     for handler in list(_handlers):
         handler._start()
 
