@@ -9,8 +9,10 @@ from pyramid.config import Configurator
 from pyramid.router import Router
 from webtest import TestApp
 
-from pyramid_mongo.testing import closing_apps
-from tests.servers import Server
+# Imported here before pytest loads it as the plugin below: rewritten first.
+pytest.register_assert_rewrite("pyramid_mongo.testing")
+from pyramid_mongo.testing import closing_apps  # noqa: E402
+from tests.servers import Server  # noqa: E402
 
 pytest_plugins = ["pyramid_mongo.testing"]
 
