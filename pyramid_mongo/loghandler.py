@@ -109,11 +109,16 @@ class MongoHandler(logging.Handler):
 
     def _drop(self, count: int = 1, why: str = "") -> None:
         """Count what is lost, and say once on stderr per kind of loss why."""
-        self.dropped += count
         why = why or (f"the queue of {self.queue_size} records is full (MongoDB slow or down?)")
         kind = why.split(":")[0]
-        if kind not in self._said:
+        self.acquire()  # emit (which holds it already) and the writer both count
+        try:
+            self.dropped += count
+            first = kind not in self._said
             self._said.add(kind)
+        finally:
+            self.release()
+        if first:
             print(
                 f"pyramid_mongo.loghandler: {why}: dropping records, and counting them",
                 file=sys.stderr,
