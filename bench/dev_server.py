@@ -23,7 +23,7 @@ from typing import Any
 
 from pyramid.config import Configurator
 
-from pyramid_mongo import EMBEDDED_SERVER_KEY, get_client
+from pyramid_mongo import get_client, get_connection
 
 GOAL = 1.2
 WINDOW = 1000
@@ -85,7 +85,7 @@ def report(label: str, early: dict[str, list[float]], late: dict[str, list[float
 
 def stop(registry: Any) -> None:
     get_client(registry).close()
-    registry[EMBEDDED_SERVER_KEY].stop()
+    get_connection(registry).server.stop()
 
 
 def main() -> None:

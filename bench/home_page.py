@@ -21,7 +21,7 @@ from paste.deploy.loadwsgi import APP, loadcontext
 from webtest import TestApp
 
 from pyramid_mongo import get_db
-from pyramid_mongo.embedded import EmbeddedServer
+from pyramid_mongo.devserver import EmbeddedServer
 
 GOAL = 2.0
 REQUESTS = 40

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pyramid.httpexceptions import HTTPException
 from pyramid.request import Request
 
-from pyramid_mongo.inputs import json_body
+from pyramid_mongo.http import json_body
 
 SIZES = (64 * 1024, 1024 * 1024)
 

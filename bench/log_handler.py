@@ -46,8 +46,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from overhead import judged, timed
 
 from pyramid_mongo import get_connection, get_db
-from pyramid_mongo.embedded import EmbeddedServer
-from pyramid_mongo.loghandler import MongoHandler
+from pyramid_mongo.devserver import EmbeddedServer
+from pyramid_mongo.observe import MongoHandler
 
 GOAL = 1.05
 REQUESTS = {"/read": 4000, "/logged": 2000}

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from overhead import judged
 
 from pyramid_mongo import error_response, json_body
-from pyramid_mongo.embedded import EmbeddedServer
+from pyramid_mongo.devserver import EmbeddedServer
 from pyramid_mongo.models import Document, validate_body
 
 GOAL = 1.10

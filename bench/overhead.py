@@ -36,7 +36,7 @@ from pyramid.config import Configurator
 from pyramid.response import Response
 
 from pyramid_mongo import get_connection
-from pyramid_mongo.embedded import EmbeddedServer
+from pyramid_mongo.devserver import EmbeddedServer
 
 DB_NAME = "bench"
 DOC_ID = ObjectId()

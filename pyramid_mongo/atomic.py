@@ -32,7 +32,6 @@ from pyramid.exceptions import ConfigurationError
 
 from .connection import MongoConnection, get_connection
 from .cursors import close_cursors
-from .redaction import redact_url
 
 T = TypeVar("T")
 _NO_WAIT = 1e-6  # seconds
@@ -57,7 +56,7 @@ def check_supported(connection: MongoConnection, asked_by: str = VIEW_OPTION) ->
     if not hello.get("setName") and hello.get("msg") != "isdbgrid":
         raise TransactionsUnsupported(
             f"{asked_by}: transactions need a replica set or a sharded cluster, "
-            f"and {redact_url(connection.url)} is a standalone server"
+            f"and {connection.shown_url} is a standalone server"
         )
     connection.transactions_checked = True
 

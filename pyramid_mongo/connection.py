@@ -21,12 +21,21 @@ from typing import Any
 from pymongo import MongoClient, timeout
 from pymongo.database import Database
 from pymongo.driver_info import DriverInfo
+from pyramid.config import Configurator
+from pyramid.events import ApplicationCreated
 from pyramid.exceptions import ConfigurationError
 
 from ._version import __version__
-from .options import BAD_SETTING, first_line, option_value
-from .redaction import hide, redact_url, scrub
-from .settings import MongoSettings
+from .settings import (
+    BAD_SETTING,
+    MongoSettings,
+    first_line,
+    get_settings,
+    hide,
+    option_value,
+    redact_url,
+    scrub,
+)
 
 log = logging.getLogger(__name__)
 # Seconds a closing client may take to end its sessions on the server.
@@ -73,8 +82,11 @@ def get_db(registry: Any, name: str | None = None) -> Database[Any]:
 class MongoConnection:
     """Builds the client lazily, once per process, from validated settings."""
 
-    def __init__(self, settings: MongoSettings, url: str, listeners: Sequence[Any] = ()) -> None:
-        self.url = url
+    def __init__(
+        self, settings: MongoSettings, url: str | None = None, listeners: Sequence[Any] = ()
+    ) -> None:
+        # None until the development server of mongodb.embedded runs (open()).
+        self.url: str | None = url if url is not None else settings.url
         self.settings = settings
         self.db_name: str = settings.db_name or ""
         self.db_names = frozenset({self.db_name, *settings.databases})
@@ -84,23 +96,56 @@ class MongoConnection:
             **settings.client_options,
             "driver": DriverInfo(name="pyramid_mongo", version=__version__),
         }
-        if listeners:
-            own = self._options.get("event_listeners") or []
-            self._options["event_listeners"] = [*own, *listeners]
+        self.recording = False
+        for listener in listeners:
+            self.add_listener(listener)
         self._lock = threading.Lock()
         self._inherited: list[Any] = []
         self._refusal_reported = False
         self.transactions_checked = False
-        # Building the first client now runs PyMongo's own checks of the URL
-        # and options at start-up; connect=False keeps it off the network.
-        self._client: MongoClient[Any] | None = self._new_client(settings.url_source)
+        self.server: Any = None  # the development server of mongodb.embedded, once started
+        self._client: MongoClient[Any] | None = None
         self._owner_pid = os.getpid()
         _live_connections.add(self)
 
     def __repr__(self) -> str:
-        return f"<MongoConnection {redact_url(self.url)} db={self.db_name}>"
+        return f"<MongoConnection {self.shown_url} db={self.db_name}>"
+
+    @property
+    def shown_url(self) -> str:
+        """The server's URL as a log line or a message may show it."""
+        return redact_url(self.url) if self.url else "(the development server, not started)"
+
+    def add_listener(self, listener: Any) -> None:
+        """A ``pymongo.monitoring`` listener of ours, before the first client is built."""
+        if self._client is not None:
+            raise RuntimeError("the client is built: add listeners before the application is made")
+        self._options["event_listeners"] = [*(self._options.get("event_listeners") or []), listener]
+        self.recording = True
+
+    def open(self) -> None:
+        """At start-up: the development server runs, and the first client is
+        built, which runs PyMongo's own checks of the URL and options once
+        more (connect=False keeps it off the network)."""
+        embedded = self.settings.embedded
+        if self.url is None and embedded is not None:
+            from .devserver import start_server  # the development tooling, only where asked for
+
+            self.server = start_server(embedded, self.settings.url_source)
+            self.url = self.server.url
+        if self._client is None:
+            self._client = self._new_client(self.settings.url_source)
+            self._owner_pid = os.getpid()
+        log.info(
+            "pyramid_mongo: MongoDB at %s (from %s), database %r",
+            self.shown_url,
+            self.settings.url_source,
+            self.db_name,
+        )
 
     def _new_client(self, source: str = "the MongoDB URL") -> MongoClient[Any]:
+        if self.url is None:
+            raise LookupError("the development server starts once the application is made")
         try:
             client: MongoClient[Any] = self._factory(self.url, **self._options)
         except BAD_SETTING as exc:
@@ -184,3 +229,15 @@ def _close_all_at_exit() -> None:
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
 atexit.register(_close_all_at_exit)
+
+
+def _open(event: ApplicationCreated) -> None:
+    get_connection(event.app.registry).open()
+
+
+def includeme(config: Configurator) -> None:
+    """The application's connection, in the registry; its development server
+    and first client once the application is made."""
+    registry = config.registry
+    registry[CONNECTION_KEY] = MongoConnection(get_settings(registry))
+    config.add_subscriber(_open, ApplicationCreated)

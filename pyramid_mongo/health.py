@@ -17,6 +17,7 @@ from pyramid.request import Request
 
 from .atomic import outside_transaction
 from .connection import get_connection
+from .settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -48,3 +49,9 @@ def add_health_view(config: Any, path: str, timeout: float) -> None:
     config.add_view(
         HealthView(timeout), route_name=ROUTE_NAME, renderer="json", request_method="GET"
     )
+
+
+def includeme(config: Any) -> None:
+    settings = get_settings(config.registry)
+    if settings.health_route:
+        add_health_view(config, settings.health_route, settings.health_timeout)

@@ -27,7 +27,7 @@ from pyramid.events import ApplicationCreated
 from pyramid.registry import Registry
 
 from .connection import get_connection, get_db
-from .redaction import redact_url
+from .settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -206,10 +206,19 @@ def _create_at_start_up(event: ApplicationCreated) -> None:
         )
 
 
-def add_index_directives(config: Configurator, create_at_start_up: bool) -> None:
+def _add_mongo_model(config: Configurator, *args: Any, **kwargs: Any) -> None:
+    """``config.add_mongo_model(collection, Model)``: see :mod:`pyramid_mongo.models`."""
+    # Imported here: pydantic is for the applications that declare a model.
+    from .models import add_mongo_model
+
+    add_mongo_model(config, *args, **kwargs)
+
+
+def includeme(config: Configurator) -> None:
     config.add_directive("add_mongo_index", add_mongo_index)
     config.add_directive("add_mongo_validator", add_mongo_validator)
-    if create_at_start_up:
+    config.add_directive("add_mongo_model", _add_mongo_model)
+    if get_settings(config.registry).create_indexes:
         config.add_subscriber(_create_at_start_up, ApplicationCreated)
 
 
@@ -228,7 +237,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         try:
             report = ensure_declared(env["registry"])
         except PyMongoError as exc:
-            server = redact_url(get_connection(env["registry"]).url)
+            server = get_connection(env["registry"]).shown_url
             print(f"MongoDB at {server} cannot be reached: {type(exc).__name__}", file=sys.stderr)
             return 2
     for line in report.lines or ["the application declares no indexes"]:

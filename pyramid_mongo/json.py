@@ -39,6 +39,7 @@ from pyramid.interfaces import IRendererFactory
 from pyramid.renderers import JSON, json_renderer_factory
 
 from .connection import get_connection
+from .settings import get_settings
 
 
 def _iso_utc(value: dt.datetime, request: Any) -> str:
@@ -153,3 +154,10 @@ def _json_options(request: Any) -> Any:
         tzinfo=codec.tzinfo,
         datetime_conversion=codec.datetime_conversion,
     )
+
+
+def includeme(config: Any) -> None:
+    config.add_directive("add_bson_adapters", add_bson_adapters_directive)
+    config.add_renderer("extended_json", ExtendedJSON)
+    if get_settings(config.registry).json_adapters:
+        config.add_bson_adapters()

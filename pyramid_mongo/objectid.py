@@ -44,3 +44,7 @@ def find_one_or_404(collection: Any, filter: Any = None, *args: Any, **kwargs: A
     if document is None:
         raise HTTPNotFound()
     return document
+
+
+def includeme(config: Any) -> None:
+    config.add_route_predicate("objectid", ObjectIdPredicate)

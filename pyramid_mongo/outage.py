@@ -34,7 +34,7 @@ from pyramid.response import Response
 from pyramid.tweens import EXCVIEW, INGRESS
 
 from .connection import get_connection
-from .errors import add_exception_predicate, error_response
+from .http import add_exception_predicate, error_response
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +47,12 @@ AUTHENTICATION_FAILED = 18
 
 
 def database_unavailable(exc: Exception, request: Request) -> HTTPException:
-    """An HTML page, or JSON for a client that prefers JSON to HTML."""
+    """The application's page for 503 (``add_error_page``), or JSON for a
+    client that prefers JSON to HTML. ``request.mongodb_unavailable`` tells
+    the page's templates to leave alone what lives in MongoDB (the session,
+    the user)."""
     note_outage(exc, request)
+    request.mongodb_unavailable = True
     answer = error_response(request, HTTPServiceUnavailable, MESSAGE)
     answer.headers.update(_RETRY_AFTER)
     return answer

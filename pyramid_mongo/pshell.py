@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from .connection import get_client, get_db
-from .monitoring import log as command_log
+from .observe import command_log
 
 
 def setup(env: dict[str, Any]) -> None:

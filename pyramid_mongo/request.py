@@ -13,14 +13,56 @@ from collections.abc import Callable
 from typing import Any
 
 from gridfs import GridFSBucket
+from pymongo.client_session import ClientSession
+from pyramid.config import Configurator
 from pyramid.request import Request
 
 from .connection import CONNECTION_KEY, MongoConnection, get_connection
 from .cursors import RequestDatabase, close_cursors, open_cursors
-from .files import OwnSessionBucket
+from .settings import get_settings
 
 _DATABASES = "pyramid_mongo.databases"
 _IN_TRANSACTION = "pyramid_mongo.in_transaction"
+
+
+class OwnSessionBucket(GridFSBucket):
+    """``request.fs`` in a transactional request (``mongodb.transactions``).
+
+    PyMongo's GridFS refuses to run in a multi-document transaction (a file
+    can be larger than a transaction may be), so its operations take a
+    session of their own unless given one: a file is stored or removed at
+    once, whether the request's transaction then commits or not."""
+
+    def __init__(self, db: Any, session: ClientSession) -> None:
+        super().__init__(db)
+        self.own_session = session
+
+
+def _in_own_session(name: str) -> None:
+    method = getattr(GridFSBucket, name)
+
+    @functools.wraps(method)
+    def call(self: OwnSessionBucket, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("session", self.own_session)
+        return method(self, *args, **kwargs)
+
+    setattr(OwnSessionBucket, name, call)
+
+
+for _name in (
+    "open_upload_stream",
+    "open_upload_stream_with_id",
+    "upload_from_stream",
+    "upload_from_stream_with_id",
+    "open_download_stream",
+    "download_to_stream",
+    "delete",
+    "find",
+    "open_download_stream_by_name",
+    "download_to_stream_by_name",
+    "rename",
+):
+    _in_own_session(_name)
 
 
 def request_db(request: Request) -> RequestDatabase:
@@ -55,12 +97,14 @@ def get_db(request: Request, name: str | None = None) -> RequestDatabase:
 
 
 def join_request_transaction(request: Request) -> None:
-    """Once per request, when pyramid_tm runs it: one MongoDB transaction."""
+    """Once per request, when pyramid_tm runs it: one MongoDB transaction.
+    The request counts as in one only once it has joined: where joining
+    fails (a standalone server), its later ``request.fs`` and databases
+    agree that there is none."""
     if _IN_TRANSACTION in request.__dict__:
         return
-    active = bool(request.environ.get("tm.active"))
-    request.__dict__[_IN_TRANSACTION] = active
-    if active:
+    request.__dict__[_IN_TRANSACTION] = False
+    if request.environ.get("tm.active"):
         # Imported here: pyramid_tm and transaction are optional.
         from .transactions import MongoDataManager, check_supported
 
@@ -69,6 +113,7 @@ def join_request_transaction(request: Request) -> None:
         MongoDataManager(
             connection.client, request.tm, before_commit=lambda: close_cursors(request)
         )
+        request.__dict__[_IN_TRANSACTION] = True
 
 
 def request_fs(request: Request) -> GridFSBucket:
@@ -93,9 +138,12 @@ def _get_db_of(request: Request) -> Callable[..., RequestDatabase]:
     return functools.partial(get_db, request)
 
 
-def add_request_methods(config: Any, transactions: bool) -> None:
+def includeme(config: Configurator) -> None:
+    transactions = get_settings(config.registry).transactions
     db = request_db_in_transaction if transactions else request_db
     config.add_request_method(mongo_client, "mongo_client", reify=True)
     config.add_request_method(db, "db", reify=True)
     config.add_request_method(_get_db_of, "get_db", property=True)
     config.add_request_method(request_fs, "fs", reify=True)
+    # True while an outage page renders (see outage.py).
+    config.add_request_method(lambda request: False, "mongodb_unavailable", reify=True)

@@ -30,24 +30,16 @@ from zope.interface import implementer
 
 from .connection import get_connection
 from .outage import on_response
-from .session_settings import SessionSettings
+from .settings import SessionSettings, get_settings
 
 SALT = "pyramid_mongo.session"
 CSRF_KEY = "_csrft_"  # where Pyramid's own sessions keep it
 _WHOLE = None  # "every key changed": the data is written whole
+_IMMUTABLE = (str, bytes, int, float, tuple, frozenset, type(None), dt.datetime)
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-
-def _tracking(method: Callable[..., Any], keys: Callable[..., Any]) -> Callable[..., Any]:
-    def changing(self: MongoSession, *args: Any, **kwargs: Any) -> Any:
-        result = method(self, *args, **kwargs)
-        self._note_change(keys(*args, **kwargs))
-        return result
-
-    return changing
 
 
 @implementer(ISession)
@@ -96,20 +88,48 @@ class MongoSession(dict[str, Any]):
             return None  # idle too long, whether or not the TTL monitor has run
         return found
 
-    # What changed, to write only that.
+    # What changed, to write only that: a call that leaves the data as it
+    # was (a pop of an absent key, a clear of an empty session) writes nothing.
     def _note_change(self, keys: Any) -> None:
         if keys is _WHOLE or self._changed is _WHOLE:
             self._changed = _WHOLE
         else:
             self._changed |= set(keys)
 
-    __setitem__ = _tracking(dict.__setitem__, lambda key, value: [key])
-    __delitem__ = _tracking(dict.__delitem__, lambda key: [key])
-    pop = _tracking(dict.pop, lambda key, *default: [key])
-    setdefault = _tracking(dict.setdefault, lambda key, *default: [key])
-    popitem = _tracking(dict.popitem, lambda: _WHOLE)
-    clear = _tracking(dict.clear, lambda: _WHOLE)
-    update = _tracking(dict.update, lambda *args, **kwargs: _WHOLE)
+    def __setitem__(self, key: str, value: Any) -> None:
+        dict.__setitem__(self, key, value)
+        self._note_change([key])
+
+    def __delitem__(self, key: str) -> None:
+        dict.__delitem__(self, key)
+        self._note_change([key])
+
+    def pop(self, key: str, *default: Any) -> Any:
+        if key in self:
+            self._note_change([key])
+        return dict.pop(self, key, *default)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        # A stored list or dict it hands out is changed in place as often as
+        # not (``session.setdefault("cart", []).append(item)``).
+        if key not in self or not isinstance(self[key], _IMMUTABLE):
+            self._note_change([key])
+        return dict.setdefault(self, key, default)
+
+    def popitem(self) -> tuple[str, Any]:
+        key, value = dict.popitem(self)
+        self._note_change([key])
+        return key, value
+
+    def clear(self) -> None:
+        if self:
+            self._note_change(list(self))
+        dict.clear(self)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        given = dict(*args, **kwargs)
+        dict.update(self, given)
+        self._note_change(given)
 
     def changed(self) -> None:
         """A mutable value changed in place: write the whole session."""
@@ -135,10 +155,10 @@ class MongoSession(dict[str, Any]):
 
     # Flash messages and CSRF tokens, as Pyramid's own sessions keep them.
     def flash(self, msg: Any, queue: str = "", allow_duplicate: bool = True) -> None:
-        storage = self.setdefault("_f_" + queue, [])
+        key = "_f_" + queue
+        storage = self.get(key, [])
         if allow_duplicate or msg not in storage:
-            storage.append(msg)
-            self._note_change(["_f_" + queue])
+            self[key] = [*storage, msg]
 
     def pop_flash(self, queue: str = "") -> list[Any]:
         messages: list[Any] = self.pop("_f_" + queue) if "_f_" + queue in self else []
@@ -203,8 +223,12 @@ def session_factory(settings: SessionSettings) -> Callable[[Request], MongoSessi
     return factory
 
 
-def add_session_factory(config: Configurator, settings: SessionSettings) -> None:
-    """Ours, unless the application sets a session factory of its own."""
+def includeme(config: Configurator) -> None:
+    """Ours, with ``mongodb.session_secret``, unless the application sets a
+    session factory of its own."""
+    settings = get_settings(config.registry).sessions
+    if settings is None:
+        return
     config.add_mongo_index(settings.collection, [("expires", 1)], expireAfterSeconds=0)
 
     def register() -> None:

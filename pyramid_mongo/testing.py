@@ -33,8 +33,9 @@ from webtest import TestApp
 
 from . import migrations
 from .connection import get_connection, get_db
-from .embedded import CLIENT_OPTIONS, EmbeddedServer, free_port
+from .devserver import EmbeddedServer, free_port
 from .indexes import ensure_declared
+from .settings import DEV_SERVER_CLIENT_OPTIONS as CLIENT_OPTIONS
 from .settings import URL_ENVIRON
 
 TEST_HOST = "example.com"

@@ -13,7 +13,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from pyramid_mongo.embedded import free_port
+from pyramid_mongo.devserver import free_port
 from tests.servers import Server
 from tests.serving import Served
 

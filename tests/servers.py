@@ -9,7 +9,7 @@ import time
 import pymongo
 from pymongo import MongoClient
 
-from pyramid_mongo.embedded import find_executable, free_port
+from pyramid_mongo.devserver import find_executable, free_port
 
 
 class Server:

@@ -40,6 +40,22 @@ def messages(request):
     return Response(repr(request.session.pop_flash()))
 
 
+def unchanged(request):
+    """Calls that leave the data as it was: none may cost a write."""
+    session = request.session
+    session.pop("absent", None)
+    session.setdefault("colour", "red")  # stored already, as text
+    session.update({})
+    session.flash("hello", allow_duplicate=False)  # flashed already
+    session.pop_flash("empty queue")
+    return Response("unchanged")
+
+
+def drop(request):
+    request.session.pop(request.params["key"], None)
+    return Response("dropped")
+
+
 def guarded(request):
     return Response("accepted")
 
@@ -49,7 +65,7 @@ def csrf_token(request):
 
 
 def includeme(config: Configurator) -> None:
-    views = [put, show, nothing, logout, login, flash, messages, csrf_token]
+    views = [put, show, nothing, logout, login, flash, messages, csrf_token, unchanged, drop]
     add_views(config, "session", {view.__name__: view for view in views}, require_csrf=False)
     config.add_route("session.guarded", "/session/guarded")
     config.add_view(guarded, route_name="session.guarded", request_method="POST")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from cookiecutter.main import cookiecutter
 
-from pyramid_mongo.embedded import free_port
+from pyramid_mongo.devserver import free_port
 from tests.serving import Served
 
 REPO = Path(__file__).resolve().parent.parent
@@ -117,7 +117,7 @@ def test_a_form_whose_token_went_stale(site, browser):
     browser.delete_all_cookies()  # the session, and its CSRF token, are gone
     fill(browser, email="ada@example.com", password=PASSWORD)
     assert "This form has expired" in text(browser)
-    assert "Form expired" in browser.title
+    assert "This form has expired" in browser.title
     browser.save_screenshot(str(shots / "stale-form.png"))
 
 

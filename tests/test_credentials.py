@@ -12,7 +12,7 @@ import pytest
 from pymongo import MongoClient
 from webtest import TestApp
 
-from pyramid_mongo.embedded import find_executable, free_port
+from pyramid_mongo.devserver import find_executable, free_port
 
 PASSWORD = "pa#ss[w]:rd/é"
 QUOTED = "pa%23ss%5Bw%5D%3Ard%2F%C3%A9"

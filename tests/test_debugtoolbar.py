@@ -9,7 +9,7 @@ import pytest
 from webtest import TestApp
 
 from pyramid_mongo import get_client
-from pyramid_mongo.monitoring import CommandRecorder
+from pyramid_mongo.observe import CommandRecorder
 from tests.conftest import TEST_DB
 
 REPO = Path(__file__).resolve().parent.parent

@@ -15,8 +15,8 @@ from pymongo import MongoClient
 from pyramid.config import Configurator
 from pyramid.exceptions import ConfigurationError
 
-from pyramid_mongo import EMBEDDED_SERVER_KEY, get_connection
-from pyramid_mongo.embedded import DISCOVERY_FILE, find_executable, free_port
+from pyramid_mongo import get_connection
+from pyramid_mongo.devserver import DISCOVERY_FILE, find_executable, free_port
 from tests.serving import INI, Served, processes_using, wait_until
 
 BIN = Path(sys.executable).parent
@@ -33,7 +33,9 @@ def ini(tmp_path: Path) -> Path:
 
 
 def servers_of(folder: Path) -> list[str]:
-    return [p for p in processes_using(folder) if "secantusd" in p and "_watchdog" not in p]
+    return [
+        p for p in processes_using(folder) if "secantusd" in p and "devserver.watchdog" not in p
+    ]
 
 
 def pid_of(pattern: str, folder: Path) -> int:
@@ -105,7 +107,7 @@ def test_no_server_outlives_a_sigkill(ini, victim):
     try:
         assert served.hits() == 1
         if victim == "watchdog":
-            pid = pid_of("pyramid_mongo._watchdog", folder)
+            pid = pid_of("pyramid_mongo.devserver.watchdog", folder)
         else:
             pid = served.process.pid
         os.kill(pid, signal.SIGKILL)
@@ -158,7 +160,7 @@ def test_a_stale_discovery_file_is_not_obeyed(tmp_path, clean_env, mongodb_url):
         connection.client.admin.command("ping")
     finally:
         connection.close()
-        app.registry[EMBEDDED_SERVER_KEY].stop()
+        get_connection(app.registry).server.stop()
     assert not servers_of(tmp_path)
     assert not (tmp_path / DISCOVERY_FILE).exists()
 
@@ -220,7 +222,7 @@ def test_every_acknowledged_write_survives_a_kill_9_of_the_server(tmp_path):
     server killed with SIGKILL in the middle; all of them there on restart."""
     import threading
 
-    from pyramid_mongo.embedded import EmbeddedServer
+    from pyramid_mongo.devserver import EmbeddedServer
 
     folder = str(tmp_path / "data")
     server = EmbeddedServer(folder)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pyramid.exceptions import ConfigurationError
 
-from pyramid_mongo.embedded import free_port
+from pyramid_mongo.devserver import free_port
 from tests.serving import INI, Served, processes_using, wait_until
 
 
@@ -54,7 +54,7 @@ def test_pserve_reload_restarts_the_server_with_the_app(ini):
             what="the reloaded app to start its server",
         )
         assert served.hits() == 2
-        servers = [p for p in processes_using(data) if "_watchdog" not in p]
+        servers = [p for p in processes_using(data) if "devserver.watchdog" not in p]
         assert len(servers) == 1, servers
     finally:
         served.stop(signal.SIGINT)
@@ -72,7 +72,9 @@ def test_a_missing_server_program_is_a_clear_start_up_error(tmp_path, monkeypatc
         "mongodb.embedded_path": str(tmp_path / "data"),
         "mongodb.db_name": "x",
     }
-    with pytest.raises(ConfigurationError) as info, Configurator(settings=settings) as config:
-        config.include("pyramid_mongo")
+    with Configurator(settings=settings) as config:
+        config.include("pyramid_mongo")  # the server starts when the app is made
+    with pytest.raises(ConfigurationError) as info:
+        config.make_wsgi_app()
     assert "mongodb.embedded: secantusd-py is not installed" in str(info.value)
     assert "pyramid_mongo[embedded]" in str(info.value)

@@ -14,7 +14,7 @@ TOO_LONG = b"name=" + b"x" * 60  # store_field takes 50 characters at most
 def app(build_app) -> TestApp:
     settings = {"mongodb.json_paths": "/api/ /hostile/echo", "mongodb.session_secret": "s" * 40}
     includes = ("tests.hostile_views", "tests.session_views", "tests.test_sessions")
-    return TestApp(build_app(*includes, **settings))
+    return TestApp(build_app("pyramid_mongo.http", *includes, **settings))
 
 
 @pytest.mark.parametrize(
@@ -47,7 +47,70 @@ def test_the_json_apis_paths_answer_json_to_browsers_too(app):
 
 def test_a_stale_csrf_token_is_a_400_in_the_clients_kind(app):
     page = app.post("/session/guarded", {"csrf_token": "old"}, status=400)
-    assert page.content_type == "text/html" and "CSRF token" in page.text
+    assert page.content_type == "text/html" and "without its token" in page.text
     json = {"Accept": "application/json"}
     problem = app.post("/session/guarded", {"csrf_token": "old"}, headers=json, status=400)
-    assert problem.content_type == PROBLEM and "CSRF token" in problem.json["detail"]
+    assert problem.content_type == PROBLEM and "without its token" in problem.json["detail"]
+
+
+def test_without_the_http_include_pyramids_own_answers_stand(build_app):
+    """pyramid_mongo alone does MongoDB's work: a stale CSRF token is
+    Pyramid's own 400 page, whatever the client prefers, and undecodable
+    text is Pyramid's to handle (it reaches the WSGI server as an error)."""
+    settings = {"mongodb.session_secret": "s" * 40}
+    includes = ("tests.hostile_views", "tests.session_views", "tests.test_sessions")
+    app = TestApp(build_app(*includes, **settings))
+    json = {"Accept": "application/json"}
+    answer = app.post("/session/guarded", {"csrf_token": "old"}, headers=json, status=400)
+    assert answer.content_type != PROBLEM
+    assert "without its token" not in answer.text
+    with pytest.raises(UnicodeDecodeError):
+        app.get("/hostile/echo_query?q=%ff")
+
+
+def test_an_error_page_the_application_names(build_app, tmp_path):
+    """config.add_error_page: a browser gets the application's page, with
+    the status's heading, the message and each field's error; JSON clients
+    still get problem details."""
+    (tmp_path / "any.jinja2").write_text(
+        "<h1>{{ status }} {{ heading }}</h1><p>{{ message }}</p>"
+        "{% for e in errors %}<li>{{ e.pointer }}={{ e.message }}</li>{% endfor %}"
+    )
+    (tmp_path / "stale.jinja2").write_text("<h1>{{ heading }}</h1>")
+    settings = {
+        "mongodb.session_secret": "s" * 40,
+        "mongodb.max_json_size": "1K",
+        "jinja2.directories": str(tmp_path),
+    }
+
+    def pages(config):
+        config.add_error_page("any.jinja2")
+        config.add_error_page("stale.jinja2", status=400)
+
+    app = TestApp(
+        build_app(
+            "pyramid_jinja2",
+            "pyramid_mongo.http",
+            "tests.hostile_views",
+            "tests.session_views",
+            "tests.test_sessions",
+            pages,
+            **settings,
+        )
+    )
+    stale = app.post("/session/guarded", {"csrf_token": "old"}, status=400)
+    assert stale.text == "<h1>This form has expired</h1>"
+    large = app.post(
+        "/hostile/store_json", b" " * 2048, headers={"Content-Type": "text/plain"}, status=413
+    )
+    assert large.content_type == "text/html"
+    assert large.text == (
+        "<h1>413 Request Entity Too Large</h1><p>The JSON body is larger than 1024 bytes.</p>"
+    )
+    problem = app.post(
+        "/session/guarded",
+        {"csrf_token": "old"},
+        headers={"Accept": "application/json"},
+        status=400,
+    )
+    assert problem.content_type == PROBLEM

@@ -203,7 +203,7 @@ def test_a_well_formed_raw_upload_is_stored(views_app, mongodb_client):
 
 def test_an_outage_after_the_view_returns_is_503_not_500(build_app, mongodb_url):
     """The database goes away between the file's metadata and its first chunk."""
-    from pyramid_mongo.embedded import EmbeddedServer
+    from pyramid_mongo.devserver import EmbeddedServer
 
     server = EmbeddedServer(":memory:")
     server.start()
@@ -212,7 +212,7 @@ def test_an_outage_after_the_view_returns_is_503_not_500(build_app, mongodb_url)
             build_app(**{"mongodb.url": server.url, "mongodb.serverSelectionTimeoutMS": "500"})
         )
         app.post("/files", upload_files=[("file", "data.bin", CONTENT)], status=201)
-        from pyramid_mongo.files import GridOutBody
+        from pyramid_mongo.http.files import GridOutBody
 
         original = GridOutBody.__init__
 
@@ -233,7 +233,7 @@ def test_an_outage_after_the_view_returns_is_503_not_500(build_app, mongodb_url)
 def test_an_upload_during_an_outage_is_503_within_the_timeout(build_app):
     import time
 
-    from pyramid_mongo.embedded import free_port
+    from pyramid_mongo.devserver import free_port
 
     url = f"mongodb://127.0.0.1:{free_port()}/"
     app = TestApp(build_app(**{"mongodb.url": url, "mongodb.serverSelectionTimeoutMS": "700"}))

@@ -9,7 +9,7 @@ import pytest
 from pyramid.exceptions import ConfigurationError
 from webtest import TestApp
 
-from pyramid_mongo.embedded import free_port
+from pyramid_mongo.devserver import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -37,7 +37,7 @@ BODIES = [
 @pytest.fixture
 def app(build_app) -> TestApp:
     settings = {"mongodb.max_json_size": "1M", "mongodb.session_secret": "s" * 40}
-    return TestApp(build_app("tests.hostile_views", **settings))
+    return TestApp(build_app("pyramid_mongo.http", "tests.hostile_views", **settings))
 
 
 def stored(mongodb_client) -> int:
@@ -119,7 +119,7 @@ def test_a_bug_that_decodes_is_still_a_bug(app):
 
 
 def test_a_path_that_is_not_utf8_under_waitress(tmp_path):
-    from pyramid_mongo.embedded import free_port
+    from pyramid_mongo.devserver import free_port
 
     port = free_port()
     ini = tmp_path / "development.ini"

@@ -10,7 +10,7 @@ import pytest
 from pymongo.errors import WriteError
 from pyramid.exceptions import ConfigurationConflictError
 
-from pyramid_mongo.embedded import free_port
+from pyramid_mongo.devserver import free_port
 from tests.conftest import TEST_DB
 
 REPO = Path(__file__).resolve().parent.parent

@@ -1,4 +1,4 @@
-"""pyramid_mongo.loghandler.MongoHandler: set up in an INI file, on the app's
+"""pyramid_mongo.observe.MongoHandler: set up in an INI file, on the app's
 own client, never blocking a request, through an outage and a fork."""
 
 import logging
@@ -13,7 +13,7 @@ import pymongo
 import pytest
 from webtest import TestApp
 
-from pyramid_mongo.loghandler import MongoHandler
+from pyramid_mongo.observe import MongoHandler
 from tests.conftest import TEST_DB
 from tests.servers import Server
 from tests.serving import wait_until
@@ -184,7 +184,7 @@ level = INFO
 handlers = mongodb
 
 [handler_mongodb]
-class = pyramid_mongo.loghandler.MongoHandler
+class = pyramid_mongo.observe.MongoHandler
 args = ()
 kwargs = {{"collection": "log", "expire_after": 86400}}
 level = INFO
@@ -253,7 +253,7 @@ handlers = mongodb
 qualname = pyramid_mongo.outage
 
 [handler_mongodb]
-class = pyramid_mongo.loghandler.MongoHandler
+class = pyramid_mongo.observe.MongoHandler
 args = ()
 kwargs = {{"collection": "log", "capped_size": "1M", "queue_size": 200}}
 level = INFO
@@ -267,7 +267,7 @@ def test_under_waitress_at_concurrency_8_through_a_restart(tmp_path):
     import urllib.error
     import urllib.request
 
-    from pyramid_mongo.embedded import free_port
+    from pyramid_mongo.devserver import free_port
     from tests.serving import Served
 
     server = Server(storage=str(tmp_path / "data")).start()

@@ -17,7 +17,7 @@ from pymongo.database import Database
 from pymongo.errors import WriteError
 from pyramid.exceptions import ConfigurationError
 
-from pyramid_mongo.schema import document_schema
+from pyramid_mongo.models import document_schema
 from tests.model_corpus import MODELS, documents
 
 CORPUS_DB = "pyramid_mongo_models"

@@ -98,10 +98,22 @@ class TestKeysUnderTheRulesOfAURL:
             )
 
     def test_srv_options_are_taken_with_an_srv_url(self):
+        """The SRV-only key reaches the client beside an SRV URL (which is
+        not resolved at start-up), and is refused beside a plain one."""
         settings = {"mongodb.url": SRV, "mongodb.srvServiceName": "custom"}
         with Configurator(settings=settings) as config:
             config.include("pyramid_mongo")
-        get_connection(config.registry).close()
+            config.make_wsgi_app()  # builds the first client: no DNS look-up yet
+        connection = get_connection(config.registry)
+        try:
+            assert connection.settings.client_options["srvServiceName"] == "custom"
+            assert connection.client is get_connection(config.registry).client
+        finally:
+            connection.close()
+        plain = {"mongodb.url": PLAIN, "mongodb.srvServiceName": "custom"}
+        with pytest.raises(ConfigurationError) as info:
+            Configurator(settings=plain).include("pyramid_mongo")
+        assert str(info.value).startswith("mongodb.srvServiceName: ")
 
 
 # Every option that carries a credential, each with a planted secret; the

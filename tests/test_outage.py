@@ -9,7 +9,7 @@ from pyramid.config import Configurator
 from pyramid.response import Response
 from webtest import TestApp
 
-from pyramid_mongo.embedded import free_port
+from pyramid_mongo.devserver import free_port
 
 SECRET = "hunter2-secret"
 
@@ -58,7 +58,7 @@ def test_writes_answer_503_too(down):
 
 
 def test_the_app_recovers_when_mongodb_comes_back(build_app, mongodb_url, mongodb_client):
-    from pyramid_mongo.embedded import EmbeddedServer
+    from pyramid_mongo.devserver import EmbeddedServer
 
     server = EmbeddedServer(":memory:")
     settings = {"mongodb.url": server.url, "mongodb.serverSelectionTimeoutMS": "300"}

@@ -32,14 +32,20 @@ def test_request_db_is_a_pymongo_database_on_the_shared_client(build_app):
 
 
 def test_every_request_goes_through_one_client_and_its_pool(build_app, mongodb_client):
+    """Twenty requests, one after another: one client object, and the
+    commands travel over the same pooled connection, where a client per
+    request would open a connection (and a server-side id) for each."""
     app = TestApp(build_app(**{"mongodb.event_listeners": COUNTER}))
     app.post("/seed", {"count": "3"}, status=204)
+    counter = counter_of(app.app)
+    counter.connections.clear()
+    before = mongodb_client.admin.command("serverStatus")["connections"]["totalCreated"]
     for _ in range(20):
         assert app.get("/count").text == "3"
-    # One pool: the server sees a handful of connections, not one per request.
-    pool = get_client(app.app.registry).options.pool_options
-    assert pool.max_pool_size == 100
-    assert counter_of(app.app).commands.count("aggregate") == 20
+    assert counter.commands.count("aggregate") == 20
+    assert len(counter.connections) == 1, counter.connections
+    created = mongodb_client.admin.command("serverStatus")["connections"]["totalCreated"]
+    assert created - before < 5  # our own serverStatus calls, and monitors at most
 
 
 def test_a_request_that_never_touches_the_database_sends_nothing(build_app):

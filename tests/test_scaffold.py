@@ -16,7 +16,7 @@ import click
 import pytest
 from cookiecutter.main import cookiecutter
 
-from pyramid_mongo.embedded import free_port
+from pyramid_mongo.devserver import free_port
 from tests.composition import check_the_default_project
 from tests.serving import Served
 
@@ -69,9 +69,8 @@ def expected_files(package: str, extension: str, auth: bool = True) -> list[str]
         f"{package}/views/api.py",
         f"{package}/views/default.py",
         f"{package}/views/notfound.py",
-        f"{package}/views/unavailable.py",
     ]
-    pages = ["400", "404", "503", "home", "layout"]
+    pages = ["404", "503", "error", "home", "layout"]
     if auth:
         pages += ["account", "login", "signup"]
         files += [f"{package}/security.py", f"{package}/views/auth.py", "tests/test_auth.py"]

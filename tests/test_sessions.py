@@ -12,7 +12,7 @@ from pyramid.session import SignedCookieSessionFactory
 from webtest import TestApp
 
 from pyramid_mongo import get_connection
-from pyramid_mongo.embedded import free_port
+from pyramid_mongo.devserver import free_port
 from pyramid_mongo.indexes import ensure_declared
 from tests.conftest import TEST_DB
 
@@ -104,6 +104,18 @@ def test_no_document_for_a_request_that_never_reads_it_and_no_write_for_an_uncha
     assert writes(mongodb_client) == before
     app.get("/session/put", {"colour": "blue"})
     assert writes(mongodb_client) == before + 1  # one write for a change
+
+
+def test_calls_that_change_nothing_write_nothing(app, mongodb_client):
+    app.get("/session/put", {"colour": "green"})
+    app.get("/session/flash", {"message": "hello"})
+    before = writes(mongodb_client)
+    app.get("/session/unchanged")
+    app.get("/session/drop", {"key": "absent"})
+    assert writes(mongodb_client) == before
+    app.get("/session/drop", {"key": "colour"})  # there: one write
+    assert writes(mongodb_client) == before + 1
+    assert "colour" not in app.get("/session/show").text
 
 
 def test_flash_messages(app):

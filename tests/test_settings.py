@@ -8,7 +8,7 @@ from pyramid.config import Configurator
 from pyramid.exceptions import ConfigurationError
 
 from pyramid_mongo import get_client, get_connection
-from pyramid_mongo.redaction import redact_url
+from pyramid_mongo.settings import redact_url
 
 SECRET = "s3cr3t-p4ss"
 URL_WITH_PASSWORD = f"mongodb://alice:{SECRET}@127.0.0.1:1/shop"

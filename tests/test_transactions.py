@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import transaction
 from pyramid.exceptions import ConfigurationError
+from pyramid.response import Response
 from webtest import TestApp
 
 from pyramid_mongo import get_db, join_transaction
@@ -140,6 +141,26 @@ def test_a_standalone_server_is_named_on_first_use(build_app, mongodb_client, st
     message = str(info.value)
     assert message.startswith("mongodb.transactions: ")
     assert "replica set or a sharded cluster" in message
+
+
+def _report_the_refusal(config):
+    """An error view that uses the database, as an application's may."""
+
+    def refused(exc, request):
+        request.db.refusals.find_one()
+        return Response(type(request.fs).__name__, status=500)
+
+    config.add_exception_view(refused, context=TransactionsUnsupported)
+
+
+def test_after_a_refused_transaction_the_request_has_none_anywhere(
+    build_app, mongodb_client, standalone_url
+):
+    """request.db and request.fs agree: the request joined no transaction,
+    so its error view reads the database and gets a plain GridFS bucket."""
+    settings = {**TRANSACTIONS, "mongodb.url": standalone_url, OUTSIDE: mongodb_client}
+    app = TestApp(build_app("tests.transaction_views", _report_the_refusal, **settings))
+    assert app.post("/tx/write_two", status=500).text == "GridFSBucket"
 
 
 def test_an_outage_is_one_503_whatever_retry_attempts_says(build_app):

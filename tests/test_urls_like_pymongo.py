@@ -13,7 +13,8 @@ from pymongo import MongoClient, ReadPreference
 from pyramid.config import Configurator
 from pyramid.exceptions import ConfigurationError
 
-from pyramid_mongo import get_client, get_connection, verdicts
+from pyramid_mongo import get_client, get_connection
+from pyramid_mongo.settings import verdicts
 
 CORPUS = [
     "mongodb://localhost/shop",

@@ -18,9 +18,11 @@ class CommandCounter(monitoring.CommandListener):
 
     def __init__(self) -> None:
         self.commands: list[str] = []
+        self.connections: set[object] = set()  # (server address, connection id)
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         self.commands.append(event.command_name)
+        self.connections.add((event.connection_id, event.server_connection_id))
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass

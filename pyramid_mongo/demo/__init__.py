@@ -12,6 +12,7 @@ def main(global_config: dict[str, str], **settings: str) -> Router:
     with Configurator(settings=settings) as config:
         config.include("pyramid_jinja2")
         config.include("pyramid_mongo")
+        config.include("pyramid_mongo.http")
         config.add_static_view("static", "static", cache_max_age=3600)
         config.add_route("home", "/")
         config.add_route("hits", "/hits.json")

@@ -22,7 +22,7 @@ from pyramid_mongo import (
     save_upload,
 )
 from pyramid_mongo.counters import current
-from pyramid_mongo.errors import message_of
+from pyramid_mongo.http import message_of
 from pyramid_mongo.outage import MESSAGE, RETRY_AFTER_SECONDS, note_outage
 
 LATEST = 5

@@ -19,8 +19,10 @@ def test_a_counter_starts_at_one_and_counts_up(dummy_request):
 
 
 def test_notfound_view(dummy_request):
-    assert notfound_view(dummy_request) == {"message": "There is nothing at this address."}
-    assert dummy_request.response.status_int == 404
+    page = notfound_view(dummy_request)
+    assert page.status_int == 404
+    assert "There is nothing at this address." in page.text  # templates/404, with the layout
+    assert "<h1>Page not found</h1>" in page.text
 
 
 def test_pshell_gets_client_and_db(app):

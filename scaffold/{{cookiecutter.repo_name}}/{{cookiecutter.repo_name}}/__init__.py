@@ -3,6 +3,8 @@ from pyramid.config import Configurator
 from .models import Item
 
 PROJECT = {{ cookiecutter.project_name | jsonify }}
+PAGES = "{{ cookiecutter.repo_name }}:templates"
+EXTENSION = "{{ cookiecutter.__template_extension }}"
 VISITS_KEPT = 30 * 24 * 3600  # seconds
 
 
@@ -18,6 +20,12 @@ def main(global_config, **settings):
         config.include("pyramid_retry")
 {%- endif %}
         config.include("pyramid_mongo")
+        # Answers in the client's kind for a stale CSRF token or text that is
+        # not UTF-8, and the pages every error gets: this project's own.
+        config.include("pyramid_mongo.http")
+        config.add_error_page(f"{PAGES}/error.{EXTENSION}")
+        config.add_error_page(f"{PAGES}/404.{EXTENSION}", status=404)
+        config.add_error_page(f"{PAGES}/503.{EXTENSION}", status=503)
         config.include(".routes")
 {%- if cookiecutter.auth %}
         config.include(".security")

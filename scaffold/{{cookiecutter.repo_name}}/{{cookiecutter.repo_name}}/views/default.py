@@ -5,7 +5,7 @@ from pyramid.view import view_config
 
 from pyramid_mongo import increment
 from pyramid_mongo.counters import current
-from pyramid_mongo.errors import prefers_json
+from pyramid_mongo.http import prefers_json
 
 from .. import PROJECT
 

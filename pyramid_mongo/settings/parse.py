@@ -16,11 +16,10 @@ from pyramid.exceptions import ConfigurationError
 from pyramid.path import DottedNameResolver
 from pyramid.settings import asbool, aslist
 
-from .embedded import CLIENT_OPTIONS as DEV_SERVER_CLIENT_OPTIONS
 from .options import check_together, first_line, given, given_keys, merge, parse_url
 from .redaction import redact_option, redact_url, secret_values, url_secrets
-from .session_settings import KEYS as SESSION_KEYS
-from .session_settings import SessionSettings, session_settings
+from .sessions import KEYS as SESSION_KEYS
+from .sessions import SessionSettings, session_settings
 from .values import PREFIX, byte_size, positive_seconds
 
 URL_ENVIRON = "MONGODB_URL"
@@ -72,6 +71,10 @@ OWN_KEYS = (
 # A web request should learn in seconds that MongoDB is down, not after
 # PyMongo's default of 30 s; the setting or the URL can still say otherwise.
 DEFAULT_CLIENT_OPTIONS = {"serverSelectionTimeoutMS": 5000}
+# What a client of the development server sets unless told otherwise. A
+# retryable write guards against a failover that one local node never has,
+# and SecantusDB slows down as their records pile up (docs/devserver.rst).
+DEV_SERVER_CLIENT_OPTIONS: dict[str, Any] = {"retryWrites": False}
 
 # MongoDB's own rule for database names on every platform it runs on.
 _FORBIDDEN_IN_DB_NAME = set('/\\. "$*<>:|?\x00')

@@ -9,22 +9,20 @@ that needs no read of the content at all.
 from __future__ import annotations
 
 import email.message
-import functools
 import logging
 import os
 from collections.abc import Iterator
 from typing import Any
 
-from gridfs import GridFSBucket, GridOut, NoFile
-from pymongo.client_session import ClientSession
+from gridfs import GridOut, NoFile
 from pymongo.errors import ConnectionFailure, PyMongoError
 from pyramid.httpexceptions import HTTPBadRequest, HTTPNotFound, HTTPRequestEntityTooLarge
 from pyramid.request import Request
 from pyramid.response import Response
 from webob.request import DisconnectionError
 
+from ..settings import get_settings
 from .conditional import evaluate, http_date
-from .connection import get_connection
 from .inputs import seekable_body
 from .media import content_disposition, content_type_of, inline_safe, still_utf8, utf8_check
 
@@ -34,46 +32,6 @@ READ_SIZE = 256 * 1024
 # The multipart envelope around an upload: a request this much larger than
 # the limit cannot hold a file within it.
 _FORM_OVERHEAD = 16 * 1024
-
-
-class OwnSessionBucket(GridFSBucket):
-    """``request.fs`` in a transactional request (``mongodb.transactions``).
-
-    PyMongo's GridFS refuses to run in a multi-document transaction (a file
-    can be larger than a transaction may be), so its operations take a
-    session of their own unless given one: a file is stored or removed at
-    once, whether the request's transaction then commits or not."""
-
-    def __init__(self, db: Any, session: ClientSession) -> None:
-        super().__init__(db)
-        self.own_session = session
-
-
-def _in_own_session(name: str) -> None:
-    method = getattr(GridFSBucket, name)
-
-    @functools.wraps(method)
-    def call(self: OwnSessionBucket, *args: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("session", self.own_session)
-        return method(self, *args, **kwargs)
-
-    setattr(OwnSessionBucket, name, call)
-
-
-for _name in (
-    "open_upload_stream",
-    "open_upload_stream_with_id",
-    "upload_from_stream",
-    "upload_from_stream_with_id",
-    "open_download_stream",
-    "download_to_stream",
-    "delete",
-    "find",
-    "open_download_stream_by_name",
-    "download_to_stream_by_name",
-    "rename",
-):
-    _in_own_session(_name)
 
 
 class GridOutBody:
@@ -195,7 +153,7 @@ def save_upload(
     file is closed once stored.
     """
     if max_size is None:
-        max_size = get_connection(request.registry).settings.max_upload_size
+        max_size = get_settings(request.registry).max_upload_size
     if request.content_length and request.content_length > max_size + _FORM_OVERHEAD:
         raise HTTPRequestEntityTooLarge(_too_large(max_size))
     upload = _form_field(request, field)

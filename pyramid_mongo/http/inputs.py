@@ -31,7 +31,7 @@ from pyramid.httpexceptions import (
 )
 from pyramid.request import Request
 
-from .connection import get_connection
+from ..settings import get_settings
 from .errors import add_exception_predicate, error_response
 
 # MongoDB refuses documents nested deeper than this.
@@ -57,7 +57,7 @@ def seekable_body(request: Request) -> Any:
 def json_body(request: Request, max_size: int | None = None) -> Any:
     """``request.json_body`` that answers 4xx, never 500, for any bad body,
     in time linear in its size."""
-    limit = max_size or get_connection(request.registry).settings.max_json_size
+    limit = max_size or get_settings(request.registry).max_json_size
     declared = request.content_length or 0
     if declared <= limit:
         seekable_body(request)

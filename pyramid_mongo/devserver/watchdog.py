@@ -1,6 +1,6 @@
 """The watchdog between an application and its development server.
 
-Run as ``python -m pyramid_mongo._watchdog [--lock-fd N] [--discovery FILE]
+Run as ``python -m pyramid_mongo.devserver.watchdog [--lock-fd N] [--discovery FILE]
 -- COMMAND...`` by ``pyramid_mongo.embedded``. It runs COMMAND, the server,
 until its standard input, a pipe from the application, reaches end-of-file:
 the application's process has ended, however it ended. It then stops the

@@ -42,12 +42,11 @@ from pyramid.exceptions import ConfigurationError
 from pyramid.httpexceptions import HTTPUnprocessableEntity
 from pyramid.request import Request
 
-from .connection import get_client
-from .errors import error_response
-from .indexes import add_mongo_validator
-from .inputs import json_body
+from ..connection import get_client
+from ..http import error_response, json_body
+from ..indexes import add_mongo_validator
+from ..settings import PREFIX
 from .schema import BsonType, derive
-from .values import PREFIX
 
 
 class _ObjectId(BsonType):

@@ -1,0 +1,61 @@
+"""The HTTP wing: answers in the client's own kind, input read where it
+enters, RFC 9110's preconditions, and GridFS files over HTTP.
+
+Its helpers (``error_response``, ``json_body``, ``file_response`` ...) are
+there for any application that includes ``pyramid_mongo``. Its policy is
+an application's choice: ``config.include("pyramid_mongo.http")`` answers a
+stale CSRF token and text that is not UTF-8 with a 400 in the client's kind,
+and gives ``config.add_error_page`` so that every page an error gets is the
+application's own. Without it, Pyramid's own behaviour stands.
+"""
+
+from __future__ import annotations
+
+from pyramid.config import Configurator
+from pyramid.exceptions import BadCSRFToken
+from pyramid.httpexceptions import HTTPBadRequest, HTTPException
+from pyramid.request import Request
+
+from .conditional import changed_meanwhile, check_if_match, preconditions
+from .errors import (
+    PROBLEM_JSON,
+    add_error_page,
+    add_exception_predicate,
+    error_response,
+    message_of,
+    prefers_json,
+)
+from .files import file_response, save_upload
+from .inputs import form_text, json_body, seekable_body
+
+__all__ = [
+    "PROBLEM_JSON",
+    "STALE_FORM",
+    "add_error_page",
+    "add_exception_predicate",
+    "changed_meanwhile",
+    "check_if_match",
+    "error_response",
+    "file_response",
+    "form_text",
+    "json_body",
+    "message_of",
+    "preconditions",
+    "prefers_json",
+    "save_upload",
+    "seekable_body",
+]
+
+STALE_FORM = (
+    "The form was sent without its token, or with an old one: reload the page and send it again."
+)
+
+
+def stale_form(exc: BadCSRFToken, request: Request) -> HTTPException:
+    return error_response(request, HTTPBadRequest, STALE_FORM, heading="This form has expired")
+
+
+def includeme(config: Configurator) -> None:
+    config.add_directive("add_error_page", add_error_page)
+    config.add_exception_view(stale_form, context=BadCSRFToken)
+    config.include(".inputs")

@@ -1,0 +1,38 @@
+"""The typed-documents wing: one pydantic v2 model checks a request's body,
+becomes the collection's ``$jsonSchema`` validator (``schema``), and reads
+stored documents back typed (``documents``).
+
+    from pyramid_mongo.models import Document
+
+    class Item(Document):
+        name: Annotated[str, Field(min_length=1, max_length=200)]
+
+    config.add_mongo_model("items", Item)
+    item = validate_body(request, Item, fields=("name",))
+    request.db.items.insert_one(item.to_document())
+
+pydantic comes with ``pyramid_mongo[models]``; an application that never
+imports this wing never imports pydantic.
+"""
+
+from __future__ import annotations
+
+from .documents import (
+    DecimalField,
+    Document,
+    MongoModel,
+    ObjectIdField,
+    add_mongo_model,
+    validate_body,
+)
+from .schema import document_schema
+
+__all__ = [
+    "DecimalField",
+    "Document",
+    "MongoModel",
+    "ObjectIdField",
+    "add_mongo_model",
+    "document_schema",
+    "validate_body",
+]
