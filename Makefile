@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: serve test lint docs matrix bench clean
+.PHONY: serve test quick lint docs matrix bench clean
 
 # The demo at http://localhost:6542/; `make serve PORT=6600` for another port.
 serve: $(VENV)/.installed
@@ -11,6 +11,11 @@ serve: $(VENV)/.installed
 
 test: lint docs
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The quick loop: every test but those marked slow (servers stopped or
+# hung, processes of their own, generated projects), in well under a minute.
+quick: $(VENV)/.installed
+	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check pyramid_mongo tests bench docs noxfile.py
@@ -32,6 +37,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/hostile_input.py
 	$(BIN)/python bench/log_handler.py
 	$(BIN)/python bench/models.py
+	$(BIN)/python bench/start_up.py
 
 # Reinstall whenever the package's metadata changes.
 $(VENV)/.installed: setup.cfg pyproject.toml

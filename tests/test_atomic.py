@@ -104,6 +104,7 @@ def own_server():
     server.stop()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fault", ["stopped", "frozen"])
 def test_a_lost_server_is_a_503_after_one_timeout_not_a_retry(build_app, own_server, fault):
     # timeoutMS as the generated project sets it, equal to the selection

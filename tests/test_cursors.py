@@ -74,6 +74,7 @@ def test_a_body_abandoned_half_way_still_closes_its_cursor(seeded, mongodb_clien
     assert open_cursor_count(mongodb_client) == before
 
 
+@pytest.mark.slow
 def test_ten_thousand_requests_leave_no_cursor_open(seeded, mongodb_client):
     before = open_cursor_count(mongodb_client)
     for n in range(10_000):

@@ -38,6 +38,7 @@ def index_options(collection) -> dict:
     return {info["name"]: dict(info) for info in collection.list_indexes()}
 
 
+@pytest.mark.slow
 def test_the_script_creates_what_is_missing_and_then_finds_it_there(run_script, mongodb_client):
     first = run_script()
     assert first.returncode == 0, first.stderr

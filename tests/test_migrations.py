@@ -13,6 +13,8 @@ from pyramid_mongo import get_db
 from pyramid_mongo.migrations import MigrationFailed, new, status, upgrade
 from tests.conftest import TEST_DB
 
+pytestmark = pytest.mark.slow  # a server stopped or hung, or processes of their own
+
 MIGRATIONS = {
     "0001_seed.py": """
         def upgrade(db):
@@ -99,6 +101,7 @@ def test_new_numbers_the_next_one(build_app, package, tmp_path):
     assert "def upgrade(db):" in path.read_text()
 
 
+@pytest.mark.slow
 def test_the_command_line_in_two_processes_at_once(tmp_path, package, mongodb_url, mongodb_client):
     db = TEST_DB + "_cli"
     mongodb_client.drop_database(db)

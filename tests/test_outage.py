@@ -11,6 +11,8 @@ from webtest import TestApp
 
 from pyramid_mongo.devserver import free_port
 
+pytestmark = pytest.mark.slow  # a server stopped or hung, or processes of their own
+
 SECRET = "hunter2-secret"
 
 

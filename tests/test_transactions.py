@@ -163,6 +163,7 @@ def test_after_a_refused_transaction_the_request_has_none_anywhere(
     assert app.post("/tx/write_two", status=500).text == "GridFSBucket"
 
 
+@pytest.mark.slow
 def test_an_outage_is_one_503_whatever_retry_attempts_says(build_app):
     server = Server().start()
     try:
@@ -183,6 +184,7 @@ def test_an_outage_is_one_503_whatever_retry_attempts_says(build_app):
         server.stop()
 
 
+@pytest.mark.slow
 def test_the_health_view_stands_outside_the_requests_transaction(build_app, mongodb_client):
     # The security policy reads the user for pyramid_tm's annotation: the
     # request is in a transaction before the health view runs.

@@ -201,6 +201,7 @@ def test_a_well_formed_raw_upload_is_stored(views_app, mongodb_client):
     assert _counts(mongodb_client) == (1, 1)
 
 
+@pytest.mark.slow
 def test_an_outage_after_the_view_returns_is_503_not_500(build_app, mongodb_url):
     """The database goes away between the file's metadata and its first chunk."""
     from pyramid_mongo.devserver import EmbeddedServer
@@ -230,6 +231,7 @@ def test_an_outage_after_the_view_returns_is_503_not_500(build_app, mongodb_url)
         server.stop()
 
 
+@pytest.mark.slow
 def test_an_upload_during_an_outage_is_503_within_the_timeout(build_app):
     import time
 

@@ -20,7 +20,9 @@ from pyramid_mongo.devserver import free_port
 from tests.composition import check_the_default_project
 from tests.serving import Served
 
-REPO = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow  # processes of their own: `pytest -m 'not slow'` skips them
+
+REPO = Path(__file__).resolve().parents[2]
 COOKIECUTTER = str(Path(sys.executable).with_name("cookiecutter"))
 DEFAULTS = {"repo_name": "pyramid_mongo_project", "template_language": "jinja2"}
 SHOP = {

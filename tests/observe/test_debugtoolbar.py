@@ -12,7 +12,7 @@ from pyramid_mongo import get_client
 from pyramid_mongo.observe import CommandRecorder
 from tests.conftest import TEST_DB
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 TOOLBAR = {"pyramid.includes": "pyramid_debugtoolbar"}
 LOCAL = {"REMOTE_ADDR": "127.0.0.1"}

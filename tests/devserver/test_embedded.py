@@ -12,6 +12,8 @@ from pyramid.exceptions import ConfigurationError
 from pyramid_mongo.devserver import free_port
 from tests.serving import INI, Served, processes_using, wait_until
 
+pytestmark = pytest.mark.slow  # processes of their own: `pytest -m 'not slow'` skips them
+
 
 @pytest.fixture
 def ini(tmp_path: Path) -> Path:

@@ -141,6 +141,7 @@ SECRET_BEARING = [
 
 @pytest.mark.usefixtures("clean_env")
 class TestNoSecretOfAnyOption:
+    @pytest.mark.slow
     @pytest.mark.parametrize("settings", SECRET_BEARING)
     def test_on_every_surface(self, settings, caplog):
         caplog.set_level(logging.DEBUG)

@@ -13,16 +13,19 @@ from cookiecutter.main import cookiecutter
 from pyramid_mongo.devserver import free_port
 from tests.serving import Served
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
 from selenium.webdriver.support.expected_conditions import staleness_of  # noqa: E402
 from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
 
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM and DRIVER),
-    reason="no browser: apt-get install chromium chromium-driver to run the browser test",
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not (CHROMIUM and DRIVER),
+        reason="no browser: apt-get install chromium chromium-driver to run the browser test",
+    ),
+]
 PASSWORD = "correct horse battery"
 
 

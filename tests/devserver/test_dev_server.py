@@ -19,6 +19,8 @@ from pyramid_mongo import get_connection
 from pyramid_mongo.devserver import DISCOVERY_FILE, find_executable, free_port
 from tests.serving import INI, Served, processes_using, wait_until
 
+pytestmark = pytest.mark.slow  # processes of their own: `pytest -m 'not slow'` skips them
+
 BIN = Path(sys.executable).parent
 
 

@@ -14,6 +14,8 @@ from webtest import TestApp
 
 from pyramid_mongo.devserver import find_executable, free_port
 
+pytestmark = pytest.mark.slow  # a server stopped or hung, or processes of their own
+
 PASSWORD = "pa#ss[w]:rd/é"
 QUOTED = "pa%23ss%5Bw%5D%3Ard%2F%C3%A9"
 

@@ -28,6 +28,7 @@ def test_the_count_is_the_counters_not_a_count_of_documents(testapp, mongodb_db)
     assert 'id="hits">1000000<' in testapp.get("/").text
 
 
+@pytest.mark.slow
 def test_the_demo_answers_503_when_mongodb_is_down(outage_testapp):
     response = outage_testapp.get("/", status=503)
     assert "database is unavailable" in response.text
@@ -123,6 +124,7 @@ def test_api_errors_answer_json_clients_in_json(testapp):
     testapp.put("/items", headers=JSON, status=405)
 
 
+@pytest.mark.slow
 def test_error_pages_look_like_the_demo_and_say_it_once(testapp, outage_testapp):
     page = testapp.get("/nowhere", headers={"Accept": "text/html"}, status=404)
     assert "pyramid_mongo demo" in page.text and "Not found" in page.text

@@ -118,6 +118,7 @@ def test_a_bug_that_decodes_is_still_a_bug(app):
         app.get("/hostile/bug")
 
 
+@pytest.mark.slow
 def test_a_path_that_is_not_utf8_under_waitress(tmp_path):
     from pyramid_mongo.devserver import free_port
 

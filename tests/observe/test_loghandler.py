@@ -132,6 +132,7 @@ def test_closed_with_no_application_it_ends_and_counts_what_it_held():
     assert "MongoHandler" not in {thread.name for thread in threading.enumerate()}
 
 
+@pytest.mark.slow
 def test_an_outage_neither_blocks_nor_loses_the_handler(build_app, mongodb_client, capfd):
     server = Server().start()
     handler = MongoHandler(collection="log", queue_size=50)
@@ -260,6 +261,7 @@ level = INFO
 """
 
 
+@pytest.mark.slow
 def test_under_waitress_at_concurrency_8_through_a_restart(tmp_path):
     """Every outage page logs a warning through the handler: while the
     server is down no request waits longer than the selection bound, and

@@ -1,0 +1,1 @@
+"""Tests of what a user meets first: the scaffold, its generated project, the demo."""
