@@ -26,6 +26,7 @@ from pyramid.config import Configurator
 from pyramid.events import ApplicationCreated
 from pyramid.registry import Registry
 
+from .conformance import MODERATE, refused_documents
 from .connection import get_connection, get_db
 from .settings import get_settings
 
@@ -57,6 +58,7 @@ class DeclaredValidator:
     level: str = "strict"
     action: str = "error"
     database: str | None = None
+    model: Any = None  # the pydantic model it was derived from, if any
 
 
 @dataclass
@@ -66,6 +68,9 @@ class Report:
 
     def say(self, line: str) -> None:
         self.lines.append(line)
+
+    def warn(self, line: str) -> None:
+        self.lines.append("WARNING: " + line)
 
     def conflict(self, line: str) -> None:
         self.conflicts += 1
@@ -107,9 +112,10 @@ def add_mongo_validator(
     database: str | None = None,
     level: str = "strict",
     action: str = "error",
+    model: Any = None,
 ) -> None:
     """``config.add_mongo_validator(collection, json_schema)``: a $jsonSchema validator."""
-    validator = DeclaredValidator(collection, schema, level, action, database)
+    validator = DeclaredValidator(collection, schema, level, action, database, model)
     config.action(
         ("pyramid_mongo.validator", database, collection),
         lambda: _declared(config.registry).append(validator),
@@ -120,12 +126,13 @@ def ensure_declared(registry: Registry) -> Report:
     """Create the declared indexes and validators that are missing."""
 
     report = Report()
+    seconds = get_settings(registry).conformance_timeout
     for declared in _declared(registry):
         db = get_db(registry, declared.database)
         if isinstance(declared, DeclaredIndex):
             _ensure_index(db, declared, report)
         else:
-            _ensure_validator(db, declared, report)
+            _ensure_validator(db, declared, report, seconds)
     return report
 
 
@@ -161,27 +168,47 @@ def _differences(wanted: Mapping[str, Any], info: Mapping[str, Any]) -> str:
     )
 
 
-def _ensure_validator(db: Database[Any], validator: DeclaredValidator, report: Report) -> None:
+def _ensure_validator(
+    db: Database[Any], validator: DeclaredValidator, report: Report, seconds: float
+) -> None:
+    """Create or update the validator; where stored documents do not meet a
+    new one, say so and keep them updatable (see ``conformance``)."""
     where = f"{db.name}.{validator.collection}"
-    wanted: dict[str, Any] = {
-        "validator": {"$jsonSchema": validator.schema},
-        "validationLevel": validator.level,
-        "validationAction": validator.action,
-    }
+    rules = {"$jsonSchema": validator.schema}
     found = list(db.list_collections(filter={"name": validator.collection}))
     if not found:
-        db.create_collection(validator.collection, **wanted)
+        db.create_collection(
+            validator.collection,
+            validator=rules,
+            validationLevel=validator.level,
+            validationAction=validator.action,
+        )
         report.say(f"created {where} with its validator")
         return
     options = found[0].get("options", {})
-    current = {key: options.get(key) for key in wanted}
-    current["validationLevel"] = current["validationLevel"] or "strict"
-    current["validationAction"] = current["validationAction"] or "error"
+    current = {
+        "validator": options.get("validator"),
+        "validationLevel": options.get("validationLevel") or "strict",
+        "validationAction": options.get("validationAction") or "error",
+    }
+    refused = None
+    if current["validator"] != rules or current["validationLevel"] != validator.level:
+        refused = refused_documents(
+            db[validator.collection], validator.schema, seconds, validator.model
+        )
+    level = MODERATE if refused is not None and validator.level == "strict" else validator.level
+    wanted: dict[str, Any] = {
+        "validator": rules,
+        "validationLevel": level,
+        "validationAction": validator.action,
+    }
     if current == wanted:
         report.say(f"validator of {where} is as declared")
-        return
-    db.command("collMod", validator.collection, **wanted)
-    report.say(f"updated the validator of {where}")
+    else:
+        db.command("collMod", validator.collection, **wanted)
+        report.say(f"updated the validator of {where}")
+    if refused is not None:
+        report.warn(refused.line())
 
 
 def _create_at_start_up(event: ApplicationCreated) -> None:
@@ -201,7 +228,7 @@ def _create_at_start_up(event: ApplicationCreated) -> None:
         # not keep the parent's connections: the first request opens anew.
         get_connection(registry).close()
     for line in report.lines:
-        (log.warning if line.startswith("CONFLICT") else log.info)(
+        (log.warning if line.startswith(("CONFLICT", "WARNING")) else log.info)(
             "mongodb.create_indexes: %s", line
         )
 

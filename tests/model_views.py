@@ -41,7 +41,7 @@ def create(request):
 
 
 def show(request):
-    return Thing.model_validate(request.db.things.find_one_or_404({"_id": request.matchdict["id"]}))
+    return Thing.from_document(request.db.things.find_one_or_404({"_id": request.matchdict["id"]}))
 
 
 def includeme(config: Configurator) -> None:

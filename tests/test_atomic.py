@@ -122,3 +122,20 @@ def test_a_lost_server_is_a_503_after_one_timeout_not_a_retry(build_app, own_ser
     response = app.post("/atomic/write_two", status=503)
     assert time.monotonic() - started < 1 + 1  # one timeout, and a second
     assert "unavailable" in response.text
+
+
+@pytest.mark.parametrize("prefix", ["tx", "atomic"])
+def test_a_cursor_left_open_in_a_transaction_is_closed_before_the_commit(
+    build_app, mongodb_client, prefix
+):
+    """Closed after the commit, its session would be gone: the server keeps it."""
+    from tests.conftest import open_cursor_count
+    from tests.test_transactions import TRANSACTIONS
+
+    settings = TRANSACTIONS if prefix == "tx" else {}
+    app = TestApp(build_app("tests.transaction_views", **settings, **{OUTSIDE: mongodb_client}))
+    mongodb_client[TEST_DB].accounts.insert_many([{"_id": f"a{n}"} for n in range(6)])
+    before = open_cursor_count(mongodb_client)
+    for _ in range(3):
+        assert app.get(f"/{prefix}/read_part").text == "a0"
+    assert open_cursor_count(mongodb_client) == before

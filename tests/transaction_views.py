@@ -58,13 +58,20 @@ def read_wait_write(request):
     return Response(str(counter["value"] + 1))
 
 
+def read_part(request):
+    """A cursor left open mid-way: it must close before the commit ends its session."""
+    cursor = request.db.accounts.find().batch_size(2)
+    request.kept_cursor = cursor  # alive when the commit comes
+    return Response(next(cursor)["_id"])
+
+
 def nothing(request):
     return Response("no database")
 
 
 def includeme(config: Configurator) -> None:
     views = [write_two, write_then_fail, write_then_refuse, read_own_write]
-    views += [read_modify_write, read_wait_write, nothing]
+    views += [read_modify_write, read_wait_write, read_part, nothing]
     add_views(config, "tx", {view.__name__: view for view in views})
     # The same views, each in a transaction of its own asking.
     add_views(config, "atomic", {view.__name__: view for view in views}, mongodb_transaction=True)

@@ -26,13 +26,16 @@ from .documents import (
     validate_body,
 )
 from .schema import document_schema
+from .stored import StoredDocumentInvalid, fields_refused
 
 __all__ = [
     "DecimalField",
     "Document",
     "MongoModel",
     "ObjectIdField",
+    "StoredDocumentInvalid",
     "add_mongo_model",
     "document_schema",
+    "fields_refused",
     "validate_body",
 ]

@@ -47,6 +47,7 @@ from ..http import error_response, json_body
 from ..indexes import add_mongo_validator
 from ..settings import PREFIX
 from .schema import BsonType, derive
+from .stored import StoredDocumentInvalid, pointer, remember_collection
 
 
 class _ObjectId(BsonType):
@@ -172,6 +173,16 @@ class MongoModel(BaseModel):
         dumped = self.model_dump(by_alias=True, exclude=set(model.model_computed_fields) or None)
         return _bson(dumped) if _needs_conversion(model) else dumped
 
+    @classmethod
+    def from_document(cls, document: Any) -> Any:
+        """A stored document, typed: where the model refuses it (the model
+        changed, the document did not), ``StoredDocumentInvalid``, which
+        answers 500 in the client's kind and logs the ``_id`` and fields."""
+        try:
+            return cls.model_validate(document)
+        except ValidationError as exc:
+            raise StoredDocumentInvalid(cls, document, exc) from None
+
     def __json__(self, request: Any) -> dict[str, Any]:
         """For Pyramid's JSON renderer: what is stored, through its BSON adapters."""
         return self.to_document()
@@ -219,7 +230,10 @@ def add_mongo_model(
             "UUID, which PyMongo reads back as one only with a representation set "
             "(standard, say)"
         )
-    add_mongo_validator(config, collection, schema, database=database, level=level, action=action)
+    add_mongo_validator(
+        config, collection, schema, database=database, level=level, action=action, model=model
+    )
+    remember_collection(config, collection, model, database)
 
 
 def validate_body(
@@ -242,9 +256,9 @@ def validate_body(
         raise _unprocessable(request, model, [{"pointer": "", "message": "Not a JSON object."}])
     accepted = set(fields) if fields is not None else None
     refused = [key for key in body if accepted is not None and key not in accepted]
-    if refused:
-        problems = [{"pointer": _pointer([key]), "message": "Not accepted."} for key in refused]
-        raise _unprocessable(request, model, problems)
+    # Every problem in one answer: a key not accepted hides no field's error.
+    problems = [{"pointer": pointer([key]), "message": "Not accepted."} for key in refused]
+    body = {key: value for key, value in body.items() if key not in refused}
     base = dict(current or {})
     if merge:
         document = _merge_patch(base, body)
@@ -253,13 +267,15 @@ def validate_body(
         document = {**kept, **body}
     try:
         # Lax: a request's JSON says a date or an ObjectId as text.
-        return model.model_validate(document, strict=False)
+        valid = model.model_validate(document, strict=False)
     except ValidationError as exc:
-        problems = [
-            {"pointer": _pointer(error["loc"]), "message": error["msg"]}
+        problems += [
+            {"pointer": pointer(error["loc"]), "message": error["msg"]}
             for error in exc.errors(include_url=False, include_input=False, include_context=False)
         ]
+    if problems:
         raise _unprocessable(request, model, problems) from None
+    return valid
 
 
 def _merge_patch(target: Any, patch: Any) -> Any:
@@ -272,12 +288,6 @@ def _merge_patch(target: Any, patch: Any) -> Any:
         else:
             merged[key] = _merge_patch(merged.get(key), value)
     return merged
-
-
-def _pointer(location: Iterable[Any]) -> str:
-    """A JSON Pointer (RFC 6901) into the body, as RFC 9457's example has it."""
-    parts = (str(part).replace("~", "~0").replace("/", "~1") for part in location)
-    return "".join("/" + part for part in parts)
 
 
 def _unprocessable(request: Request, model: type[BaseModel], problems: list[dict[str, str]]) -> Any:

@@ -43,6 +43,7 @@ JSON_PATHS = "json_paths"
 DEFAULT_JSON_PATHS = ("/api/",)
 MIGRATIONS = "migrations"  # read by pyramid_mongo.migrations
 CREATE_INDEXES = "create_indexes"
+CONFORMANCE_TIMEOUT = "conformance_timeout"
 TRANSACTIONS = "transactions"
 OWN_KEYS = (
     frozenset(
@@ -62,6 +63,7 @@ OWN_KEYS = (
             JSON_PATHS,
             MIGRATIONS,
             CREATE_INDEXES,
+            CONFORMANCE_TIMEOUT,
             TRANSACTIONS,
         }
     )
@@ -105,6 +107,7 @@ class MongoSettings:
     max_upload_size: int
     max_json_size: int
     create_indexes: bool
+    conformance_timeout: float = 1.0
     transactions: bool = False
     json_paths: tuple[str, ...] = DEFAULT_JSON_PATHS
     sessions: SessionSettings | None = None
@@ -153,6 +156,9 @@ def parse_settings(
         max_json_size=byte_size(own.get(MAX_JSON_SIZE, "1M"), PREFIX + MAX_JSON_SIZE),
         json_paths=tuple(aslist(own[JSON_PATHS])) if JSON_PATHS in own else DEFAULT_JSON_PATHS,
         create_indexes=asbool(own.get(CREATE_INDEXES, False)),
+        conformance_timeout=positive_seconds(
+            own.get(CONFORMANCE_TIMEOUT, 1.0), PREFIX + CONFORMANCE_TIMEOUT
+        ),
         transactions=asbool(own.get(TRANSACTIONS, False)),
         sessions=session_settings(own, environ),
         username=parsed.username if parsed else None,
