@@ -38,6 +38,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/log_handler.py
 	$(BIN)/python bench/models.py
 	$(BIN)/python bench/start_up.py
+	$(BIN)/python bench/model_check.py
 
 # Reinstall whenever the package's metadata changes.
 $(VENV)/.installed: setup.cfg pyproject.toml

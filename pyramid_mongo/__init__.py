@@ -88,6 +88,7 @@ def includeme(config: Configurator) -> None:
     config.include(".objectid")
     config.include(".json")
     config.include(".indexes")
+    config.include(".migrations")
     config.include(".sessions")
     config.include(".health")
     config.include(".observe")

@@ -24,10 +24,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import pymongo
+from bson.codec_options import CodecOptions
+from bson.raw_bson import RawBSONDocument
 from pymongo.collection import Collection
 from pymongo.errors import PyMongoError
 
 MODERATE = "moderate"
+_RAW = CodecOptions(document_class=RawBSONDocument)
+WHOLE_COUNT_SHARE = 0.8  # of the bound, for the whole count; the rest for "at least"
+SOME = 10_000  # documents at most, counted for "at least"
 
 
 @dataclass(frozen=True)
@@ -71,24 +76,42 @@ def refused_documents(
     when every one meets it."""
     query = {"$nor": [{"$jsonSchema": schema}]}
     where = f"{collection.database.name}.{collection.name}"
-    count, example = 0, None
+    count, first, complete = 0, None, True
+    try:
+        # One pass on the server: the count and an example's _id.
+        with pymongo.timeout(seconds * WHOLE_COUNT_SHARE):
+            pipeline: list[dict[str, Any]] = [
+                {"$match": query},
+                {"$group": {"_id": None, "n": {"$sum": 1}, "first": {"$first": "$_id"}}},
+            ]
+            found = next(collection.aggregate(pipeline), None)
+        if found is None:
+            return None
+        count, first = found["n"], found["first"]
+    except PyMongoError as exc:
+        if not exc.timeout:
+            raise
+        complete = False
+        count, first = _some(collection, query, seconds * (1 - WHOLE_COUNT_SHARE))
+        if first is None:
+            return Refused(where, 0, False, seconds=seconds)
+    example = collection.find_one({"_id": first}) or {"_id": first}
+    return Refused(where, count, complete, first, _fields(example, schema, model))
+
+
+def _some(collection: Collection[Any], query: dict[str, Any], seconds: float) -> tuple[int, Any]:
+    """Past the bound of the whole count: how many at least, in what is left."""
+    count, first = 0, None
     try:
         with pymongo.timeout(seconds):
-            example = collection.find_one(query)
-            if example is None:
-                return None
-            for _ in collection.find(query, {"_id": 1}):
+            raw = collection.with_options(codec_options=_RAW)  # ids only, undecoded
+            for found in raw.find(query, {"_id": 1}).limit(SOME):
+                first = found["_id"] if first is None else first
                 count += 1
     except PyMongoError as exc:
         if not exc.timeout:
             raise
-        if example is None:
-            return Refused(where, 0, False, seconds=seconds)
-        return Refused(
-            where, max(count, 1), False, example.get("_id"), _fields(example, schema, model)
-        )
-    fields = _fields(example, schema, model)
-    return Refused(where, count, True, example.get("_id"), fields)
+    return count, first
 
 
 def _fields(document: dict[str, Any], schema: dict[str, Any], model: Any) -> tuple[str, ...]:

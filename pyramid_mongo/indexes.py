@@ -26,7 +26,7 @@ from pyramid.config import Configurator
 from pyramid.events import ApplicationCreated
 from pyramid.registry import Registry
 
-from .conformance import MODERATE, refused_documents
+from .conformance import MODERATE, Refused, refused_documents
 from .connection import get_connection, get_db
 from .settings import get_settings
 
@@ -134,6 +134,19 @@ def ensure_declared(registry: Registry) -> Report:
         else:
             _ensure_validator(db, declared, report, seconds)
     return report
+
+
+def check_stored(registry: Registry) -> list[Refused]:
+    """The stored documents each declared validator refuses, changing nothing."""
+    seconds = get_settings(registry).conformance_timeout
+    found = []
+    for declared in _declared(registry):
+        if isinstance(declared, DeclaredValidator):
+            collection = get_db(registry, declared.database)[declared.collection]
+            refused = refused_documents(collection, declared.schema, seconds, declared.model)
+            if refused is not None:
+                found.append(refused)
+    return found
 
 
 def _ensure_index(db: Database[Any], index: DeclaredIndex, report: Report) -> None:

@@ -1,5 +1,5 @@
-"""Versioned migrations of a project's data: ``pyramid-mongo-migrate INI
-[status | upgrade | new NAME]``.
+"""Versioned migrations of a project's data (the command line is
+``migrate_command``: ``pyramid-mongo-migrate INI status | upgrade | new NAME``).
 
 A migration is a module of the project's migrations package
 (``mongodb.migrations``, by default ``<package>.migrations``), named so that
@@ -14,7 +14,14 @@ written once it has run. A failure stops, naming the migration, with
 nothing recorded for it: the next run starts there.
 
 Declared indexes and validators stay declarative (``add_mongo_index``);
-migrations are for data and for what a declaration cannot say.
+migrations are for data and for what a declaration cannot say: the
+backfill a changed model needs (``new`` writes one to start from).
+
+Migrations announce themselves: at start-up the application logs how many
+are pending and the command that applies them, and with
+``mongodb.migrate_at_start_up = true`` (the generated ``development.ini``)
+applies them itself, under the same lock. In production the deploy runs
+``upgrade`` before it starts the application.
 
 Why not an existing library: pymongo-migrate (1.0.0, 2023) makes its own
 client from a URL and has no lock, and mongodb-migrations (1.3.1, 2024) has
@@ -24,42 +31,62 @@ client and settings.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import importlib
+import logging
 import os
 import pkgutil
 import socket
-import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import pymongo
 from pymongo.errors import DuplicateKeyError, PyMongoError
+from pyramid.config import Configurator
+from pyramid.events import ApplicationCreated
 from pyramid.exceptions import ConfigurationError
-from pyramid.paster import bootstrap, setup_logging
+from pyramid.settings import asbool
 
 from .atomic import TransactionsUnsupported, check_supported
+from .conformance import ini_file
 from .connection import get_connection
+
+log = logging.getLogger(__name__)
 
 APPLIED = "migrations"
 LOCK = "migrations_lock"
 LOCK_SECONDS = 600  # a lock of a process that died expires after this
 WAIT_SECONDS = 1800  # at most, for another deploy's upgrade to finish
 SETTING = "mongodb.migrations"
+AT_START_UP = "mongodb.migrate_at_start_up"
+ANNOUNCE = "mongodb.migrations_check"  # false: start-up says nothing of them
+START_UP_SECONDS = 2.0  # at most, for the start-up check of a server that is down
+START_UP_LOCK_WAIT = 10.0  # at most, at start-up, for another process's upgrade
 TEMPLATE = '''"""{title}."""
 
 
 def upgrade(db):
-    """Runs once, in a transaction where the server has them."""
+    """Runs once, in a transaction where the server has them.
+
+    A backfill sets what a changed model needs on the documents that lack it,
+    so that running it again changes nothing (idempotent) and a run that
+    stopped half-way can simply run again (resumable):
+
+        db.items.update_many({{"price": {{"$exists": False}}}}, {{"$set": {{"price": 0}}}})
+    """
 '''
 
 
 class MigrationFailed(RuntimeError):
     """A migration raised: it is named, and nothing of it was recorded."""
+
+
+class LockHeld(RuntimeError):
+    """Another upgrade held the lock for longer than this one would wait."""
 
 
 @dataclass(frozen=True)
@@ -95,8 +122,11 @@ def status(registry: Any) -> tuple[list[tuple[str, dt.datetime]], list[str]]:
     return done, [m.name for m in migrations if m.name not in applied]
 
 
-def upgrade(registry: Any, wait: float = WAIT_SECONDS) -> list[str]:
-    """Apply the pending migrations, once, under the lock: the names applied."""
+def upgrade(
+    registry: Any, wait: float = WAIT_SECONDS, on_applied: Callable[[str], Any] | None = None
+) -> list[str]:
+    """Apply the pending migrations, once, under the lock: the names applied
+    (each also to ``on_applied`` as it is done, before a later one fails)."""
     migrations = discover(package_of(registry))
     if not migrations:
         return []
@@ -111,6 +141,8 @@ def upgrade(registry: Any, wait: float = WAIT_SECONDS) -> list[str]:
                 _apply(registry, db, migration)
                 _renew(db, owner)
                 done.append(migration.name)
+                if on_applied is not None:
+                    on_applied(migration.name)
         return done
     finally:
         db[LOCK].delete_one({"_id": LOCK, "owner": owner})
@@ -154,7 +186,7 @@ def _lock(db: Any, owner: str, wait: float) -> None:
         except DuplicateKeyError:
             pass  # held, and not expired: another upgrade runs
         if time.monotonic() > deadline:
-            raise RuntimeError(f"another upgrade has held the migrations lock for {wait:.0f} s")
+            raise LockHeld(f"another upgrade has held the migrations lock for {wait:.0f} s")
         time.sleep(0.2)
 
 
@@ -175,40 +207,38 @@ def new(registry: Any, name: str) -> Path:
     return path
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="pyramid-mongo-migrate", description="Versioned migrations of the data."
-    )
-    parser.add_argument("config_uri", help="the INI file, e.g. production.ini")
-    parser.add_argument(
-        "command", nargs="?", default="status", choices=["status", "upgrade", "new"]
-    )
-    parser.add_argument("name", nargs="*", help="for new: what the migration does")
-    args = parser.parse_args(list(argv) if argv is not None else None)
-    setup_logging(args.config_uri)
-    with bootstrap(args.config_uri) as env:
-        registry = env["registry"]
-        try:
-            if args.command == "new":
-                print(new(registry, " ".join(args.name) or "migration"))
-            elif args.command == "upgrade":
-                for name in upgrade(registry):
-                    print(f"applied {name}")
-                print("up to date")
-            else:
-                done, pending = status(registry)
-                for name, when in done:
-                    print(f"applied  {name}  {when:%Y-%m-%d %H:%M:%S}")
-                for name in pending:
-                    print(f"pending  {name}")
-        except MigrationFailed as exc:
-            print(exc, file=sys.stderr)
-            return 1
-        except PyMongoError as exc:
-            print(f"MongoDB cannot be reached: {type(exc).__name__}", file=sys.stderr)
-            return 2
-    return 0
+def _at_start_up(event: ApplicationCreated) -> None:
+    """Say what is pending, or apply it where the settings ask."""
+    registry = event.app.registry
+    if not asbool(registry.settings.get(ANNOUNCE, True)):
+        return
+    migrations = discover(package_of(registry))
+    if not migrations:
+        return
+    command = f"pyramid-mongo-migrate {ini_file()} upgrade"
+    try:
+        if asbool(registry.settings.get(AT_START_UP, False)):
+            for name in upgrade(registry, wait=START_UP_LOCK_WAIT):
+                log.info("%s: applied migration %s", AT_START_UP, name)
+            return
+        with pymongo.timeout(START_UP_SECONDS):
+            pending = status(registry)[1]
+    except (MigrationFailed, LockHeld) as exc:
+        log.error("%s; the application starts without it: %s", exc, command)
+        return
+    except PyMongoError as exc:
+        log.warning("migrations: MongoDB unreachable at start-up (%s)", type(exc).__name__)
+        return
+    finally:
+        get_connection(registry).close()  # a server that forks after loading opens anew
+    if pending:
+        log.warning(
+            "%d migration(s) pending (%s): apply them with %s",
+            len(pending),
+            ", ".join(pending),
+            command,
+        )
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def includeme(config: Configurator) -> None:
+    config.add_subscriber(_at_start_up, ApplicationCreated)

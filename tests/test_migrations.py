@@ -125,3 +125,97 @@ def test_the_command_line_in_two_processes_at_once(tmp_path, package, mongodb_ur
     listed = subprocess.run([*command, str(ini), "status"], env=env, capture_output=True, text=True)
     assert listed.stdout.count("applied  ") == 2
     mongodb_client.drop_database(db)
+
+
+def test_start_up_says_what_is_pending_and_can_apply_it(build_app, package, caplog):
+    with caplog.at_level("WARNING", logger="pyramid_mongo"):
+        app = build_app(**{"mongodb.migrations": package})
+    (line,) = [r.getMessage() for r in caplog.records if "pending" in r.getMessage()]
+    assert line.startswith("2 migration(s) pending (0001_seed, 0002_slow): apply them with ")
+    assert line.endswith(" upgrade")
+    assert status(app.registry)[1] == ["0001_seed", "0002_slow"]  # only said
+    caplog.clear()
+    app = build_app(**{"mongodb.migrations": package, "mongodb.migrate_at_start_up": "true"})
+    assert status(app.registry)[1] == []
+    assert not [r for r in caplog.records if "pending" in r.getMessage()]
+
+
+def cli(ini, *args, env=None):
+    command = str(__import__("pathlib").Path(sys.executable).with_name("pyramid-mongo-migrate"))
+    return subprocess.run(
+        [command, str(ini), *args], capture_output=True, text=True, timeout=120, env=env
+    )
+
+
+def test_the_command_line_needs_only_mongodb_and_says_one_line_each(
+    tmp_path, package, mongodb_url, mongodb_client
+):
+    """As production.ini on a deploy host: sessions asked for, no session
+    secret there; MONGODB_URL gives the server."""
+    db = TEST_DB + "_cli_lines"
+    mongodb_client.drop_database(db)
+    ini = tmp_path / "production.ini"
+    ini.write_text(
+        "[app:main]\nuse = egg:pyramid_mongo#demo\nmongodb.url = mongodb://nowhere.invalid/\n"
+        f"mongodb.db_name = {db}\nmongodb.migrations = {package}\nmongodb.sessions = true\n"
+        "\n[loggers]\nkeys = root\n[handlers]\nkeys = console\n[formatters]\nkeys = plain\n"
+        "[logger_root]\nlevel = DEBUG\nhandlers = console\n"
+        "[handler_console]\nclass = StreamHandler\nargs = (sys.stdout,)\nformatter = plain\n"
+        "[formatter_plain]\nformat = LOG %(message)s\n"
+    )
+    env = {"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin", "MONGODB_URL": mongodb_url}
+    listed = cli(ini, "status", env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout == "pending  0001_seed\npending  0002_slow\n"
+    applied = cli(ini, "upgrade", env=env)
+    assert applied.stdout == "applied  0001_seed\napplied  0002_slow\nup to date\n"
+    lines = cli(ini, "status", env=env).stdout.splitlines()
+    assert [line.split()[:2] for line in lines] == [
+        ["applied", "0001_seed"],
+        ["applied", "0002_slow"],
+    ]
+    assert all(line.endswith(" UTC") for line in lines)
+    verbose = cli(ini, "status", "-v", env=env)
+    assert "LOG " in verbose.stdout  # the INI's own logging, asked for
+    mongodb_client.drop_database(db)
+
+    bad = tmp_path / "bad.ini"
+    bad.write_text(ini.read_text().replace("mongodb.sessions = true", "mongodb.maxPoolSize = lots"))
+    refused = cli(bad, "status", env=env)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.startswith("pyramid-mongo-migrate: mongodb.maxPoolSize: ")
+    assert len(refused.stderr.splitlines()) == 1
+    assert cli(tmp_path / "missing.ini", "status", env=env).returncode == 2
+    assert cli(ini, "sideways", env=env).returncode == 2  # usage
+    helped = cli(ini, "--help", env=env).stdout
+    assert all(
+        f"pyramid-mongo-migrate production.ini {word}" in helped for word in ("status", "upgrade")
+    )
+    assert "pyramid-mongo-migrate development.ini new " in helped
+
+
+def test_a_failing_migration_exits_1_with_its_name_and_traceback(tmp_path, package, mongodb_url):
+    (tmp_path / package / "0003_broken.py").write_text(
+        "def upgrade(db):\n    raise KeyError('x')\n"
+    )
+    ini = tmp_path / "app.ini"
+    ini.write_text(
+        "[app:main]\nuse = egg:pyramid_mongo#demo\n"
+        f"mongodb.url = {mongodb_url}\nmongodb.db_name = {TEST_DB}_cli_fail\n"
+        f"mongodb.migrations = {package}\n"
+    )
+    env = {"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    failed = cli(ini, "upgrade", env=env)
+    assert failed.returncode == 1
+    assert failed.stdout == "applied  0001_seed\napplied  0002_slow\n"
+    assert failed.stderr.startswith("pyramid-mongo-migrate: migration 0003_broken failed: ")
+    assert "Traceback" in failed.stderr and "KeyError" in failed.stderr
+    down = tmp_path / "down.ini"
+    down.write_text(
+        ini.read_text().replace(mongodb_url, "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=200")
+    )
+    unreachable = cli(down, "status", env=env)
+    assert unreachable.returncode == 1
+    assert unreachable.stderr.strip().endswith(
+        "MongoDB cannot be reached: ServerSelectionTimeoutError"
+    )

@@ -42,6 +42,8 @@ JSON_PATHS = "json_paths"
 # the Accept header says.
 DEFAULT_JSON_PATHS = ("/api/",)
 MIGRATIONS = "migrations"  # read by pyramid_mongo.migrations
+MIGRATE_AT_START_UP = "migrate_at_start_up"  # read by pyramid_mongo.migrations
+MIGRATIONS_CHECK = "migrations_check"  # read by pyramid_mongo.migrations
 CREATE_INDEXES = "create_indexes"
 CONFORMANCE_TIMEOUT = "conformance_timeout"
 TRANSACTIONS = "transactions"
@@ -62,6 +64,8 @@ OWN_KEYS = (
             MAX_JSON_SIZE,
             JSON_PATHS,
             MIGRATIONS,
+            MIGRATE_AT_START_UP,
+            MIGRATIONS_CHECK,
             CREATE_INDEXES,
             CONFORMANCE_TIMEOUT,
             TRANSACTIONS,

@@ -69,16 +69,17 @@ def test_the_health_view(testapp):
 {%- if cookiecutter.transactions %}
 
 
-def test_writes_that_fail_leave_nothing_behind(app, mongodb_db):
+def test_writes_that_fail_leave_nothing_behind(app, mongodb_db, item_body):
     """A request's writes are all or nothing; so are a script's, through the
     transaction package: here the insert is rolled back with the error."""
     import pytest
     import transaction
 
     from pyramid_mongo import join_transaction
+    from {{ cookiecutter.repo_name }}.models import Item
 
     with pytest.raises(RuntimeError), transaction.manager:
-        join_transaction(app.registry).items.insert_one({"name": "lamp"})
+        join_transaction(app.registry).items.insert_one(Item(**item_body()).to_document())
         raise RuntimeError("after the write")
     assert mongodb_db.items.count_documents({}) == 0
 

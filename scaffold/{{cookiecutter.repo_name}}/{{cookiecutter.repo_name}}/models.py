@@ -15,7 +15,9 @@ from pyramid_mongo.models import Document
 
 # Something besides spaces; the same class of characters on both of the
 # regular expression engines that check it (pydantic's and MongoDB's).
-Name = Annotated[str, Field(min_length=1, max_length=200, pattern="[^ \t\n\r\f\v]")]
+Name = Annotated[
+    str, Field(min_length=1, max_length=200, pattern="[^ \t\n\r\f\v]", examples=["lamp"])
+]
 Tag = Annotated[str, Field(min_length=1, max_length=40)]
 
 
@@ -34,5 +36,7 @@ class Item(Document):
     rev: Annotated[int, Field(ge=1)] = 1
 
 
-# What a client may set; the rest is the server's.
+# What a client may set; the rest is the server's. A field a client must
+# send carries an example (Field(examples=[...])): the tests' item_body
+# makes a valid body from them, so a new required field touches one place.
 ITEM_FIELDS = ("name", "note", "tags")
