@@ -32,6 +32,7 @@ from .settings import (
     first_line,
     get_settings,
     hide,
+    included,
     option_value,
     redact_url,
     scrub,
@@ -60,10 +61,7 @@ class Client(MongoClient[Any]):
 
 def get_connection(registry: Any) -> MongoConnection:
     """The application's connection: its settings and its client in this process."""
-    try:
-        connection: MongoConnection = registry[CONNECTION_KEY]
-    except KeyError:
-        raise LookupError("pyramid_mongo is not included in this application") from None
+    connection: MongoConnection = included(registry, CONNECTION_KEY)
     return connection
 
 

@@ -47,6 +47,7 @@ __all__ = [
     "get_settings",
     "hide",
     "hide_secrets",
+    "included",
     "option_value",
     "parse_settings",
     "positive_seconds",
@@ -57,12 +58,17 @@ __all__ = [
 SETTINGS_KEY = "pyramid_mongo.settings"
 
 
-def get_settings(registry: Any) -> MongoSettings:
-    """The application's parsed ``mongodb.*`` settings."""
+def included(registry: Any, key: str) -> Any:
+    """What ``config.include("pyramid_mongo")`` put in the registry under ``key``."""
     try:
-        settings: MongoSettings = registry[SETTINGS_KEY]
+        return registry[key]
     except KeyError:
         raise LookupError("pyramid_mongo is not included in this application") from None
+
+
+def get_settings(registry: Any) -> MongoSettings:
+    """The application's parsed ``mongodb.*`` settings."""
+    settings: MongoSettings = included(registry, SETTINGS_KEY)
     return settings
 
 
