@@ -3,15 +3,16 @@
 
 A migration is a module of the project's migrations package
 (``mongodb.migrations``, by default ``<package>.migrations``), named so that
-they sort in order (``0001_backfill_slugs.py``), each with ``upgrade(db)``.
-Applied ones are recorded in the collection ``migrations``. ``upgrade`` takes
-a lock document with an expiry first, so two deploys running it at once
-apply each migration exactly once (the second waits, then finds it done),
-and a lock left by a process that died expires. Each migration runs in a
-transaction where the server has them (with the record of it: both or
-neither); on a standalone server it is not atomic, and its record is
-written once it has run. A failure stops, naming the migration, with
-nothing recorded for it: the next run starts there.
+they sort in order (``0001_backfill_slugs.py``), each with ``upgrade(db)``
+and, where it can be undone, ``downgrade(db)``. Applied ones are recorded in
+the collection ``migrations``. ``upgrade`` and ``downgrade`` take the lock
+first (``migration_lock``), so two deploys running at once apply each
+migration exactly once. Each migration runs in a transaction where the
+server has them (with its record: both or neither), unless it says
+``TRANSACTION = False`` (a long backfill, written to be resumable); on a
+standalone server it is not atomic, and its record is written once it has
+run. A failure stops, naming the migration, with nothing recorded for it:
+the next run starts there.
 
 Declared indexes and validators stay declarative (``add_mongo_index``);
 migrations are for data and for what a declaration cannot say: the
@@ -34,10 +35,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import logging
-import os
 import pkgutil
-import socket
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,54 +43,49 @@ from types import ModuleType
 from typing import Any
 
 import pymongo
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import PyMongoError
 from pyramid.config import Configurator
 from pyramid.events import ApplicationCreated
 from pyramid.exceptions import ConfigurationError
 from pyramid.settings import asbool
 
+from . import migration_files
 from .atomic import TransactionsUnsupported, check_supported
 from .conformance import ini_file
 from .connection import get_connection
+from .migration_lock import Holder, Lock, LockHeld
+
+__all__ = ["LockHeld", "MigrationFailed", "MigrationRefused", "downgrade", "mark_applied", "new"]
 
 log = logging.getLogger(__name__)
 
 APPLIED = "migrations"
-LOCK = "migrations_lock"
-LOCK_SECONDS = 600  # a lock of a process that died expires after this
 WAIT_SECONDS = 1800  # at most, for another deploy's upgrade to finish
 SETTING = "mongodb.migrations"
 AT_START_UP = "mongodb.migrate_at_start_up"
 ANNOUNCE = "mongodb.migrations_check"  # false: start-up says nothing of them
 START_UP_SECONDS = 2.0  # at most, for the start-up check of a server that is down
 START_UP_LOCK_WAIT = 10.0  # at most, at start-up, for another process's upgrade
-TEMPLATE = '''"""{title}."""
-
-
-def upgrade(db):
-    """Runs once, in a transaction where the server has them.
-
-    A backfill sets what a changed model needs on the documents that lack it,
-    so that running it again changes nothing (idempotent) and a run that
-    stopped half-way can simply run again (resumable):
-
-        db.items.update_many({{"price": {{"$exists": False}}}}, {{"$set": {{"price": 0}}}})
-    """
-'''
+OnDone = Callable[[str], Any] | None
 
 
 class MigrationFailed(RuntimeError):
     """A migration raised: it is named, and nothing of it was recorded."""
 
 
-class LockHeld(RuntimeError):
-    """Another upgrade held the lock for longer than this one would wait."""
+class MigrationRefused(ValueError):
+    """Asked for what cannot be done (no such migration, no downgrade):
+    nothing was done."""
 
 
 @dataclass(frozen=True)
 class Migration:
     name: str
     module: ModuleType
+
+    @property
+    def in_transaction(self) -> bool:
+        return bool(getattr(self.module, "TRANSACTION", True))
 
 
 def package_of(registry: Any) -> str:
@@ -115,7 +108,7 @@ def discover(package: str) -> list[Migration]:
 
 def status(registry: Any) -> tuple[list[tuple[str, dt.datetime]], list[str]]:
     """(applied name and time, in order) and the pending names."""
-    db = _db(registry)
+    db = database_of(registry)
     applied = {doc["_id"]: doc["applied"] for doc in db[APPLIED].find()}
     migrations = discover(package_of(registry))
     done = [(m.name, applied[m.name]) for m in migrations if m.name in applied]
@@ -123,41 +116,104 @@ def status(registry: Any) -> tuple[list[tuple[str, dt.datetime]], list[str]]:
 
 
 def upgrade(
-    registry: Any, wait: float = WAIT_SECONDS, on_applied: Callable[[str], Any] | None = None
+    registry: Any,
+    wait: float = WAIT_SECONDS,
+    on_applied: OnDone = None,
+    target: str | None = None,
+    plan: bool = False,
+    on_wait: Callable[[Holder], Any] | None = None,
 ) -> list[str]:
-    """Apply the pending migrations, once, under the lock: the names applied
-    (each also to ``on_applied`` as it is done, before a later one fails)."""
-    migrations = discover(package_of(registry))
+    """Apply the pending migrations up to ``target`` (all by default), once,
+    under the lock: the names applied, each also to ``on_applied`` as it is
+    done. With ``plan``, only the names that would be, nothing written."""
+    migrations = _up_to(discover(package_of(registry)), target)
     if not migrations:
         return []
-    db = _db(registry)
-    owner = f"{socket.gethostname()}:{os.getpid()}:{time.monotonic_ns()}"
-    _lock(db, owner, wait)
-    try:
+    db = database_of(registry)
+    if plan:
         applied = {doc["_id"] for doc in db[APPLIED].find({}, {"_id": 1})}
-        done = []
+        return [m.name for m in migrations if m.name not in applied]
+    done = []
+    with Lock(db, wait, on_wait=on_wait):
+        applied = {doc["_id"] for doc in db[APPLIED].find({}, {"_id": 1})}
         for migration in migrations:
             if migration.name not in applied:
-                _apply(registry, db, migration)
-                _renew(db, owner)
+                _run(registry, db, migration, "upgrade")
                 done.append(migration.name)
                 if on_applied is not None:
                     on_applied(migration.name)
-        return done
-    finally:
-        db[LOCK].delete_one({"_id": LOCK, "owner": owner})
+    return done
 
 
-def _db(registry: Any) -> Any:
+def downgrade(
+    registry: Any, target: str | None = None, wait: float = WAIT_SECONDS, on_undone: OnDone = None
+) -> list[str]:
+    """Undo the applied migrations after ``target``, newest first (the last
+    one alone by default): the names undone. Refused, with nothing undone,
+    where one of them has no ``downgrade(db)``."""
+    migrations = discover(package_of(registry))
+    names = [m.name for m in migrations]
+    if target is not None and target not in names:
+        raise MigrationRefused(f"there is no migration {target}")
+    db = database_of(registry)
+    done = []
+    with Lock(db, wait):
+        applied = {doc["_id"] for doc in db[APPLIED].find({}, {"_id": 1})}
+        done_ones = [m for m in migrations if m.name in applied]
+        if target is None:
+            undo = done_ones[-1:]
+        else:
+            undo = [m for m in done_ones if names.index(m.name) > names.index(target)]
+        undo.reverse()
+        lacking = [m.name for m in undo if not callable(getattr(m.module, "downgrade", None))]
+        if lacking:
+            raise MigrationRefused(
+                f"migration {lacking[0]} has no downgrade(db): nothing was undone"
+            )
+        for migration in undo:
+            _run(registry, db, migration, "downgrade")
+            done.append(migration.name)
+            if on_undone is not None:
+                on_undone(migration.name)
+    return done
+
+
+def mark_applied(registry: Any, name: str) -> None:
+    """Record ``name`` as applied without running it (it was done by hand)."""
+    if name not in [m.name for m in discover(package_of(registry))]:
+        raise MigrationRefused(f"there is no migration {name}")
+    db = database_of(registry)
+    if db[APPLIED].find_one({"_id": name}):
+        raise MigrationRefused(f"migration {name} is applied already")
+    db[APPLIED].insert_one({"_id": name, "applied": dt.datetime.now(dt.UTC), "marked": True})
+
+
+def _up_to(migrations: list[Migration], target: str | None) -> list[Migration]:
+    if target is None:
+        return migrations
+    names = [m.name for m in migrations]
+    if target not in names:
+        raise MigrationRefused(f"there is no migration {target}")
+    return migrations[: names.index(target) + 1]
+
+
+def database_of(registry: Any) -> Any:
+    """The database the migrations and their records live in."""
     connection = get_connection(registry)
     return connection.client[connection.db_name]
 
 
-def _apply(registry: Any, db: Any, migration: Migration) -> None:
+def _run(registry: Any, db: Any, migration: Migration, step: str) -> None:
+    """One step of a migration and its record, in a transaction unless the
+    migration or the server says otherwise."""
+
     def run(session: Any = None) -> None:
-        migration.module.upgrade(db)
-        record = {"_id": migration.name, "applied": dt.datetime.now(dt.UTC)}
-        db[APPLIED].insert_one(record, session=session)
+        getattr(migration.module, step)(db)
+        if step == "upgrade":
+            record = {"_id": migration.name, "applied": dt.datetime.now(dt.UTC)}
+            db[APPLIED].insert_one(record, session=session)
+        else:
+            db[APPLIED].delete_one({"_id": migration.name}, session=session)
 
     try:
         try:
@@ -165,46 +221,21 @@ def _apply(registry: Any, db: Any, migration: Migration) -> None:
         except TransactionsUnsupported:
             run()  # not atomic on a standalone server (see the module's docstring)
             return
+        if not migration.in_transaction:
+            run()  # resumable by its own design (TRANSACTION = False)
+            return
         with db.client.start_session() as session, session.bind(end_session=False):
             session.with_transaction(run)
     except Exception as exc:
         raise MigrationFailed(f"migration {migration.name} failed: {exc}") from exc
 
 
-def _lock(db: Any, owner: str, wait: float) -> None:
-    deadline = time.monotonic() + wait
-    while True:
-        now = dt.datetime.now(dt.UTC)
-        try:
-            db[LOCK].update_one(
-                {"_id": LOCK, "expires": {"$lt": now}},
-                {"$set": {"owner": owner, "expires": now + dt.timedelta(seconds=LOCK_SECONDS)}},
-                upsert=True,
-            )
-            if db[LOCK].find_one({"_id": LOCK, "owner": owner}):
-                return
-        except DuplicateKeyError:
-            pass  # held, and not expired: another upgrade runs
-        if time.monotonic() > deadline:
-            raise LockHeld(f"another upgrade has held the migrations lock for {wait:.0f} s")
-        time.sleep(0.2)
-
-
-def _renew(db: Any, owner: str) -> None:
-    expires = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=LOCK_SECONDS)
-    db[LOCK].update_one({"_id": LOCK, "owner": owner}, {"$set": {"expires": expires}})
-
-
 def new(registry: Any, name: str) -> Path:
-    """A new, empty migration after the last one, in the package's folder."""
+    """A new migration after the last one, in the package's folder."""
     package = importlib.import_module(package_of(registry))
     folder = Path(next(iter(package.__path__)))
     existing = [m.name for m in discover(package.__name__)]
-    number = int(existing[-1].split("_", 1)[0]) + 1 if existing else 1
-    slug = "_".join(name.lower().split())
-    path = folder / f"{number:04d}_{slug}.py"
-    path.write_text(TEMPLATE.format(title=name.strip().capitalize()))
-    return path
+    return migration_files.new(folder, existing, name)
 
 
 def _at_start_up(event: ApplicationCreated) -> None:

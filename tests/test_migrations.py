@@ -2,9 +2,12 @@
 under a lock when two deploys run at once, in a transaction where the
 server has them, and a failure that stops and is picked up again."""
 
+import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -219,3 +222,135 @@ def test_a_failing_migration_exits_1_with_its_name_and_traceback(tmp_path, packa
     assert unreachable.stderr.strip().endswith(
         "MongoDB cannot be reached: ServerSelectionTimeoutError"
     )
+
+
+UNDOABLE = """
+    def upgrade(db):
+        db.items.update_many({}, {"$set": {"colour": "red"}})
+
+    def downgrade(db):
+        db.items.update_many({}, {"$unset": {"colour": ""}})
+"""
+
+
+def test_plan_target_downgrade_and_mark_applied(build_app, package, tmp_path, mongodb_client):
+    from pyramid_mongo.migrations import MigrationRefused, downgrade, mark_applied
+
+    (tmp_path / package / "0003_colour.py").write_text(textwrap.dedent(UNDOABLE))
+    app = build_app(**{"mongodb.migrations": package})
+    registry = app.registry
+    assert upgrade(registry, plan=True) == ["0001_seed", "0002_slow", "0003_colour"]
+    assert status(registry)[0] == []  # the plan wrote nothing
+    assert upgrade(registry, target="0001_seed") == ["0001_seed"]
+    with pytest.raises(MigrationRefused, match="there is no migration 0009_x"):
+        upgrade(registry, target="0009_x")
+    mark_applied(registry, "0002_slow")  # done by hand: not run
+    assert runs(mongodb_client) == {"0001": 1}
+    with pytest.raises(MigrationRefused, match="applied already"):
+        mark_applied(registry, "0002_slow")
+    assert upgrade(registry) == ["0003_colour"]
+    items = get_db(registry).items
+    assert items.find_one()["colour"] == "red"
+    assert downgrade(registry) == ["0003_colour"]
+    assert "colour" not in items.find_one()
+    assert status(registry)[1] == ["0003_colour"]
+    upgrade(registry)
+    with pytest.raises(MigrationRefused, match="0002_slow has no downgrade"):
+        downgrade(registry, target="0001_seed")  # 0003, then 0002: refused whole
+    assert items.find_one()["colour"] == "red"  # nothing was undone
+    assert [name for name, _ in status(registry)[0]] == ["0001_seed", "0002_slow", "0003_colour"]
+
+
+def test_the_lock_is_renewed_while_held_and_freed_after(mongodb_client):
+    from pyramid_mongo.migration_lock import Lock, LockHeld, holder
+
+    db = mongodb_client[TEST_DB + "_lock"]
+    db.migrations_lock.drop()
+    try:
+        with Lock(db, wait=0, seconds=0.6):
+            time.sleep(1.5)  # past two expiries: renewed all along
+            with pytest.raises(LockHeld, match="held by"):
+                Lock(db, wait=0.5, seconds=0.6).__enter__()
+        assert holder(db) is None
+        with Lock(db, wait=0):
+            pass
+    finally:
+        mongodb_client.drop_database(db.name)
+
+
+SLOW_ONCE = """
+    import os, time
+
+    def upgrade(db):
+        if os.path.exists(os.environ["SLOW_MARKER"]):
+            os.remove(os.environ["SLOW_MARKER"])
+            time.sleep(60)
+        db.runs.update_one({"_id": "0003"}, {"$inc": {"n": 1}}, upsert=True)
+"""
+
+
+def test_a_lock_of_a_killed_process_is_said_at_once_and_unlock_frees_it(
+    tmp_path, package, mongodb_url, mongodb_client
+):
+    db = TEST_DB + "_killed"
+    mongodb_client.drop_database(db)
+    (tmp_path / package / "0003_slow_once.py").write_text(textwrap.dedent(SLOW_ONCE))
+    marker = tmp_path / "slow"
+    marker.write_text("")
+    ini = tmp_path / "app.ini"
+    ini.write_text(
+        "[app:main]\nuse = egg:pyramid_mongo#demo\n"
+        f"mongodb.url = {mongodb_url}\nmongodb.db_name = {db}\nmongodb.migrations = {package}\n"
+    )
+    env = {"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin", "SLOW_MARKER": str(marker)}
+    command = str(__import__("pathlib").Path(sys.executable).with_name("pyramid-mongo-migrate"))
+    first = subprocess.Popen([command, str(ini), "upgrade"], env=env, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)  # the slow migration has started, under the lock
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait()
+    started = time.monotonic()
+    refused = cli(ini, "upgrade", env=env)
+    assert time.monotonic() - started < 15  # said at once, not after the lock's expiry
+    assert refused.returncode == 1
+    assert f"/{first.pid} since " in refused.stderr and "a process that is gone" in refused.stderr
+    assert "unlock" in refused.stderr
+    freed = cli(ini, "unlock", env=env)
+    assert (
+        freed.stdout.startswith("unlocked (it was held by ") and f"/{first.pid} " in freed.stdout
+    )
+    again = cli(ini, "upgrade", env=env)
+    assert again.returncode == 0, again.stderr
+    assert "applied  0003_slow_once" in again.stdout
+    assert runs(mongodb_client, db)["0003"] == 1
+    mongodb_client.drop_database(db)
+
+
+def test_a_backfill_in_batches_says_its_progress_and_resumes(mongodb_client):
+    from pyramid_mongo.migration_files import backfill
+
+    items = mongodb_client[TEST_DB].backfilled
+    items.drop()
+    items.insert_many([{"n": n} for n in range(2500)])
+    said = []
+
+    def stop_after_one_batch(line):
+        said.append(line)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        backfill(
+            items, {"price": {"$exists": False}}, {"$set": {"price": 0}}, say=stop_after_one_batch
+        )
+    assert items.count_documents({"price": 0}) == 1000  # that batch is done for good
+    said.clear()
+    assert (
+        backfill(items, {"price": {"$exists": False}}, {"$set": {"price": 0}}, say=said.append)
+        == 1500
+    )
+    assert said == ["backfill backfilled: 1000 updated", "backfill backfilled: 1500 updated"]
+    assert (
+        backfill(items, {"price": {"$exists": False}}, {"$set": {"price": 0}}, say=said.append) == 0
+    )
+    items.drop()

@@ -74,8 +74,10 @@ def test_a_required_field_added_with_items_stored(
     registry = app.app.registry
     written = new(registry, "backfill item prices")
     assert written.name == "0002_backfill_item_prices.py"
-    assert "update_many" in written.read_text()  # the template shows a backfill
-    written.write_text(written.read_text() + BACKFILL)
+    template = written.read_text()
+    assert "update_many" in template and "def downgrade(db):" in template  # shows how
+    body = template.split("def upgrade(db):")[1].split("def downgrade(db):")[0]
+    written.write_text(template.replace(body, body.rstrip() + "\n" + BACKFILL + "\n\n"))
     assert status(registry)[1] == ["0002_backfill_item_prices"]
     assert upgrade(registry) == ["0002_backfill_item_prices"]
     get_connection(registry).close()
