@@ -36,6 +36,8 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/dev_server.py
 	$(BIN)/python bench/hostile_input.py
 	$(BIN)/python bench/log_handler.py
+	$(BIN)/python -m pip install --quiet log4mongo  # the peer it is measured against
+	$(BIN)/python bench/log_handler_peers.py
 	$(BIN)/python bench/models.py
 	$(BIN)/python bench/start_up.py
 	$(BIN)/python bench/model_check.py

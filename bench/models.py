@@ -8,6 +8,11 @@ Rounds of the two alternate; the median of the rounds' ratios of requests per
 second (hand / model) is printed with the 95 % confidence interval of that
 median, "inconclusive" when it straddles the goal (at most 1.10).
 
+First, the model layer alone, no server: ``validate_body`` of a request
+against pydantic's own ``Item.model_validate_json`` of the same body, each
+check of ours included (the body's size, charset, nesting, 64-bit integers,
+storable text, the keys a client may send); goal: at most 2x.
+
     python bench/models.py [--rounds N]
 """
 
@@ -127,11 +132,49 @@ def requests_per_second(application: Callable[..., Any], path: str, count: int) 
     return count / (time.perf_counter() - started)
 
 
+LAYER_GOAL = 2.0
+
+
+def model_layer(rounds: int, count: int = 5000) -> None:
+    from pyramid.request import Request
+
+    registry = app("mongodb://127.0.0.1:1/bench", ObjectId()).registry  # type: ignore[attr-defined]
+
+    def requests() -> list[Any]:
+        made = []
+        for _ in range(count):
+            request = Request.blank("/", method="POST", body=BODY, content_type="application/json")
+            request.registry = registry
+            made.append(request)
+        return made
+
+    ratios = []
+    for _ in range(rounds):
+        batch = requests()
+        gc.collect()
+        started = time.perf_counter()
+        for request in batch:
+            validate_body(request, Item, fields=FIELDS)
+        ours = time.perf_counter() - started
+        batch = requests()
+        gc.collect()
+        started = time.perf_counter()
+        for request in batch:
+            Item.model_validate_json(request.body)
+        ratios.append(ours / (time.perf_counter() - started))
+    ratio, low, high, said = judged(ratios, LAYER_GOAL)
+    print(
+        f"validate_body: {ratio:.2f}x Item.model_validate_json (95 % interval of the median "
+        f"{low:.2f}-{high:.2f}; goal <= {LAYER_GOAL}: {said})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--requests", type=int, default=600)
     args = parser.parse_args()
+    model_layer(args.rounds)
     server = EmbeddedServer(":memory:")
     url = server.start() + "?retryWrites=false"
     item = Item(name="lamp", tags=["light"])

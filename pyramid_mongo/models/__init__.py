@@ -17,14 +17,15 @@ imports this wing never imports pydantic.
 
 from __future__ import annotations
 
+from .bodies import validate_body
 from .documents import (
     DecimalField,
     Document,
     MongoModel,
     ObjectIdField,
     add_mongo_model,
-    validate_body,
 )
+from .partial import PartialDocument
 from .schema import document_schema
 from .stored import StoredDocumentInvalid, fields_refused
 
@@ -33,6 +34,7 @@ __all__ = [
     "Document",
     "MongoModel",
     "ObjectIdField",
+    "PartialDocument",
     "StoredDocumentInvalid",
     "add_mongo_model",
     "document_schema",

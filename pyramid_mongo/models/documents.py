@@ -22,9 +22,9 @@ import enum
 import functools
 import types
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 
 from bson import Binary, Decimal128, ObjectId
 from bson.binary import UuidRepresentation
@@ -37,17 +37,16 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import core_schema
+from pymongo import IndexModel
 from pyramid.config import Configurator
 from pyramid.exceptions import ConfigurationError
-from pyramid.httpexceptions import HTTPUnprocessableEntity
-from pyramid.request import Request
 
 from ..connection import get_client
-from ..http import error_response, json_body
 from ..indexes import add_mongo_validator
 from ..settings import PREFIX
+from .partial import partial_model
 from .schema import BsonType, derive
-from .stored import StoredDocumentInvalid, pointer, remember_collection
+from .stored import StoredDocumentInvalid, remember_collection
 
 
 class _ObjectId(BsonType):
@@ -183,15 +182,23 @@ class MongoModel(BaseModel):
         except ValidationError as exc:
             raise StoredDocumentInvalid(cls, document, exc) from None
 
+    @classmethod
+    def partial(cls, *fields: str) -> Any:
+        """The model of a read with a projection of ``fields`` (see ``partial``)."""
+        return partial_model(cls, fields)
+
     def __json__(self, request: Any) -> dict[str, Any]:
         """For Pyramid's JSON renderer: what is stored, through its BSON adapters."""
         return self.to_document()
 
 
 class Document(MongoModel):
-    """A collection's document, with its ``_id`` (a new ObjectId by default)."""
+    """A collection's document, with its ``_id`` (a new ObjectId by default),
+    and the indexes its collection has (``mongo_indexes``, PyMongo's
+    ``IndexModel``), created with its validator by ``add_mongo_model``."""
 
     id: ObjectIdField = Field(default_factory=ObjectId, alias="_id")
+    mongo_indexes: ClassVar[Sequence[IndexModel]] = ()
 
 
 def _bson(value: Any) -> Any:
@@ -233,67 +240,13 @@ def add_mongo_model(
     add_mongo_validator(
         config, collection, schema, database=database, level=level, action=action, model=model
     )
+    for index in getattr(model, "mongo_indexes", ()):
+        declared = dict(index.document)
+        keys = list(declared.pop("key").items())
+        if declared.get("name") == "_".join(f"{key}_{kind}" for key, kind in keys):
+            del declared["name"]  # the name it would get anyway
+        config.add_mongo_index(collection, keys, database=database, **declared)
     remember_collection(config, collection, model, database)
-
-
-def validate_body(
-    request: Request,
-    model: type[MongoModel],
-    *,
-    fields: Iterable[str] | None = None,
-    current: Mapping[str, Any] | None = None,
-    merge: bool = False,
-) -> Any:
-    """The request's JSON body as a ``model``, or a 422 naming each field.
-
-    ``fields``: the keys a client may send (others answer 422: an ``_id``,
-    a revision, an operator never reach the database); ``current``: the
-    stored document the body replaces those fields of, or, with ``merge``,
-    patches (RFC 7396: ``null`` removes a field).
-    """
-    body = json_body(request)
-    if not isinstance(body, dict):
-        raise _unprocessable(request, model, [{"pointer": "", "message": "Not a JSON object."}])
-    accepted = set(fields) if fields is not None else None
-    refused = [key for key in body if accepted is not None and key not in accepted]
-    # Every problem in one answer: a key not accepted hides no field's error.
-    problems = [{"pointer": pointer([key]), "message": "Not accepted."} for key in refused]
-    body = {key: value for key, value in body.items() if key not in refused}
-    base = dict(current or {})
-    if merge:
-        document = _merge_patch(base, body)
-    else:
-        kept = {key: value for key, value in base.items() if key not in (accepted or ())}
-        document = {**kept, **body}
-    try:
-        # Lax: a request's JSON says a date or an ObjectId as text.
-        valid = model.model_validate(document, strict=False)
-    except ValidationError as exc:
-        problems += [
-            {"pointer": pointer(error["loc"]), "message": error["msg"]}
-            for error in exc.errors(include_url=False, include_input=False, include_context=False)
-        ]
-    if problems:
-        raise _unprocessable(request, model, problems) from None
-    return valid
-
-
-def _merge_patch(target: Any, patch: Any) -> Any:
-    if not isinstance(patch, dict):
-        return patch
-    merged = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = _merge_patch(merged.get(key), value)
-    return merged
-
-
-def _unprocessable(request: Request, model: type[BaseModel], problems: list[dict[str, str]]) -> Any:
-    count = len(problems)
-    message = f"The body is not a valid {model.__name__}: {count} problem{'s' * (count != 1)}."
-    return error_response(request, HTTPUnprocessableEntity, message, members={"errors": problems})
 
 
 __all__ = [
@@ -302,5 +255,4 @@ __all__ = [
     "MongoModel",
     "ObjectIdField",
     "add_mongo_model",
-    "validate_body",
 ]

@@ -6,7 +6,7 @@ Set up as Pyramid apps set up logging, in the INI file::
     keys = console, mongodb
 
     [handler_mongodb]
-    class = pyramid_mongo.loghandler.MongoHandler
+    class = pyramid_mongo.observe.MongoHandler
     args = ()
     kwargs = {"collection": "log", "capped_size": "64M"}
     level = WARNING
@@ -14,11 +14,17 @@ Set up as Pyramid apps set up logging, in the INI file::
 The handler writes on the application's own client (``config.include
 ("pyramid_mongo")`` hands it over; records logged before wait in the queue).
 ``emit`` only puts the record in a bounded queue: a background thread writes
-them in batches (``insert_many``). When the queue is full, records are
-dropped and counted, and stderr says so once. While MongoDB is down the
-thread waits and tries again, and the queue drops what it cannot hold:
-requests answer as fast as without the handler, and logging resumes by
-itself. The collection is capped (``capped_size``) or its records expire
+them in batches (``insert_many``). When the queue is full, the oldest
+queued records are dropped and counted, and stderr says so once: what is
+logged when MongoDB comes back after an outage is kept while the backlog
+drains. While MongoDB is down the thread waits and tries again: requests
+answer as fast as without the handler, and logging resumes by itself.
+A record stores its time, level, logger, message, process and thread, its
+source (file, line, function), the request's method, path and id, the
+traceback, and its ``extra=`` fields (50 at most; plain values as they are,
+any other as its repr when logged; names made storable).
+
+The collection is capped (``capped_size``) or its records expire
 (``expire_after`` seconds), created once; writes run outside any
 transaction (a capped collection refuses them inside one). The driver's own
 loggers are never written (no recursion); the queue is flushed at exit; a
@@ -43,14 +49,14 @@ from pyramid.threadlocal import get_current_request
 
 from ..outage import is_outage
 from ..settings import byte_size
-from .logrecords import Entry, document, request_id
+from .logrecords import Entry, document, extra_fields, request_id
 
 BATCH = 1000
 GATHER_SECONDS = 1.0
 RETRY_SECONDS = 2.0
 DUPLICATE_KEY = 11000
 # Never written: the driver's records, and our own, which a write may cause.
-_SILENT = ("pymongo", "pyramid_mongo.loghandler", "pyramid_mongo.commands")
+_SILENT = ("pymongo", __name__, "pyramid_mongo.commands")
 _handlers: weakref.WeakSet[MongoHandler] = weakref.WeakSet()
 _PLAIN = logging.Formatter()
 
@@ -79,7 +85,7 @@ class MongoHandler(logging.Handler):
         # A deque, not a queue.Queue: emit appends (under the handler's own
         # lock) and the writer pops, neither taking a lock or waking a thread
         # per record. The writer is woken only from idle, once per burst.
-        self._records: deque[Entry] = deque()
+        self._records: deque[Entry] = deque(maxlen=self.queue_size)
         self._in_flight = 0
         self._idle = False
         self._wake = threading.Event()
@@ -98,8 +104,7 @@ class MongoHandler(logging.Handler):
             return
         try:
             if len(self._records) >= self.queue_size:
-                self._drop()
-                return
+                self._drop()  # the oldest, which the append pushes out
             self._records.append(self._entry(record))
             if self._idle:
                 self._idle = False
@@ -109,7 +114,10 @@ class MongoHandler(logging.Handler):
 
     def _drop(self, count: int = 1, why: str = "") -> None:
         """Count what is lost, and say once on stderr per kind of loss why."""
-        why = why or (f"the queue of {self.queue_size} records is full (MongoDB slow or down?)")
+        why = why or (
+            f"the queue of {self.queue_size} records is full (MongoDB slow or down?); "
+            "the oldest go first"
+        )
         kind = why.split(":")[0]
         self.acquire()  # emit (which holds it already) and the writer both count
         try:
@@ -144,6 +152,8 @@ class MongoHandler(logging.Handler):
             record.threadName,
             exception,
             about,
+            (record.pathname, record.lineno, record.funcName),
+            extra_fields(record),
         )
 
     def _write(self) -> None:

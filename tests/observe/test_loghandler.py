@@ -65,6 +65,64 @@ def test_records_carry_what_an_operator_searches_by(build_app, handler, mongodb_
     assert collection["options"].get("capped") is True
 
 
+def test_extra_fields_and_the_source_are_stored_storably(build_app, handler, mongodb_client):
+    build_app()
+
+    class Unrepresentable:
+        def __repr__(self):
+            raise RuntimeError("no")
+
+    extra = {
+        "user_id": 7,
+        "ratio": 0.5,
+        "order": {"id": 1},
+        "huge": 2**70,
+        "$where.now": "x",
+        "odd": Unrepresentable(),
+    }
+    log.warning("with extra", extra=extra)
+    line = sys._getframe().f_lineno - 1
+    handler.flush()
+    (stored,) = logged(mongodb_client, message="with extra")
+    assert stored["extra"] == {
+        "user_id": 7,
+        "ratio": 0.5,
+        "order": "{'id': 1}",
+        "huge": str(2**70),
+        "_$where_now": "x",
+        "odd": "<unrepresentable Unrepresentable: RuntimeError>",
+    }
+    assert stored["source"]["file"].endswith("test_loghandler.py")
+    assert stored["source"]["line"] == line
+    assert stored["source"]["function"] == "test_extra_fields_and_the_source_are_stored_storably"
+    log.warning("without extra")
+    # A record made by hand (a library's, say) may have no function name.
+    log.handle(log.makeRecord(log.name, logging.WARNING, "elsewhere.py", 3, "made", (), None))
+    handler.flush()
+    assert "extra" not in logged(mongodb_client, message="without extra")[0]
+    (made,) = logged(mongodb_client, message="made")
+    assert made["source"] == {"file": "elsewhere.py", "line": 3, "function": ""}
+
+
+def test_a_full_queue_drops_the_oldest_and_keeps_the_newest(build_app, mongodb_client, capfd):
+    """Records logged before any application hands its client over wait in
+    the queue; past its size, the oldest go, so what comes last is kept."""
+    handler = MongoHandler(collection="log", queue_size=50)
+    log.addHandler(handler)
+    try:
+        for n in range(120):
+            log.warning("record %d", n)
+        assert handler.dropped == 70
+        assert "the oldest go first" in capfd.readouterr().err
+        build_app()  # the client, at last
+        handler.flush()
+        kept = sorted(int(doc["message"].split()[1]) for doc in logged(mongodb_client))
+        assert kept == list(range(70, 120))
+    finally:
+        log.removeHandler(handler)
+        handler.close()
+
+
 def test_the_drivers_own_records_are_never_written(build_app, handler, mongodb_client):
     build_app()
     logging.getLogger("pymongo.command").addHandler(handler)

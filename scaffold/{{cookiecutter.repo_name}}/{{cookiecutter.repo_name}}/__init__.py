@@ -34,8 +34,7 @@ def main(global_config, **settings):
         config.add_request_method(lambda request: PROJECT, "project_name", property=True)
         # Created by `pyramid-mongo-indexes development.ini`, or at start-up
         # with mongodb.create_indexes = true (development.ini does).
-        config.add_mongo_index("items", [("name", 1)], unique=True)
-        # The collection's $jsonSchema validator, derived from the model
+        # The collection's $jsonSchema validator and indexes, from the model
         # that also checks the API's requests (models.py).
         config.add_mongo_model("items", Item)
         # Visits expire after 30 days: a collection that grows with traffic

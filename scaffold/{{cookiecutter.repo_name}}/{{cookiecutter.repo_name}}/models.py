@@ -7,9 +7,10 @@ PyMongo.
 """
 
 from datetime import datetime, timezone
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
+from pymongo import IndexModel
 
 from pyramid_mongo.models import Document
 
@@ -34,6 +35,9 @@ class Item(Document):
     created: datetime = Field(default_factory=now)
     # The version a client read (its ETag), which a write must name.
     rev: Annotated[int, Field(ge=1)] = 1
+    # Created with the validator (config.add_mongo_model in __init__.py):
+    # two items never share a name.
+    mongo_indexes: ClassVar = [IndexModel([("name", 1)], unique=True)]
 
 
 # What a client may set; the rest is the server's. A field a client must

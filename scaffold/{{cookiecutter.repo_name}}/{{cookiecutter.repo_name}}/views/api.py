@@ -81,7 +81,7 @@ def create_item(request):
     item = validate_body(request, Item, fields=ITEM_FIELDS)  # 422 naming each field
     try:
         request.db.items.insert_one(item.to_document())
-    except DuplicateKeyError:  # the unique index declared in __init__.py
+    except DuplicateKeyError:  # the unique index Item declares (models.py)
         raise name_taken(request, item) from None
     request.response.location = request.route_url("api.item", id=item.id)
     return answer(request, item, 201)

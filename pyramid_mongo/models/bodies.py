@@ -1,0 +1,74 @@
+"""A request's JSON body as a model: every problem in one 422, nothing stored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from pyramid.httpexceptions import HTTPUnprocessableEntity
+from pyramid.request import Request
+
+from ..http import error_response, json_body
+from .documents import MongoModel
+from .stored import pointer
+
+
+def validate_body(
+    request: Request,
+    model: type[MongoModel],
+    *,
+    fields: Iterable[str] | None = None,
+    current: Mapping[str, Any] | None = None,
+    merge: bool = False,
+) -> Any:
+    """The request's JSON body as a ``model``, or a 422 naming each field.
+
+    ``fields``: the keys a client may send (others answer 422: an ``_id``,
+    a revision, an operator never reach the database); ``current``: the
+    stored document the body replaces those fields of, or, with ``merge``,
+    patches (RFC 7396: ``null`` removes a field).
+    """
+    body = json_body(request)
+    if not isinstance(body, dict):
+        raise _unprocessable(request, model, [{"pointer": "", "message": "Not a JSON object."}])
+    accepted = set(fields) if fields is not None else None
+    refused = [key for key in body if accepted is not None and key not in accepted]
+    # Every problem in one answer: a key not accepted hides no field's error.
+    problems = [{"pointer": pointer([key]), "message": "Not accepted."} for key in refused]
+    body = {key: value for key, value in body.items() if key not in refused}
+    base = dict(current or {})
+    if merge:
+        document = _merge_patch(base, body)
+    else:
+        kept = {key: value for key, value in base.items() if key not in (accepted or ())}
+        document = {**kept, **body}
+    try:
+        # Lax: a request's JSON says a date or an ObjectId as text.
+        valid = model.model_validate(document, strict=False)
+    except ValidationError as exc:
+        problems += [
+            {"pointer": pointer(error["loc"]), "message": error["msg"]}
+            for error in exc.errors(include_url=False, include_input=False, include_context=False)
+        ]
+    if problems:
+        raise _unprocessable(request, model, problems) from None
+    return valid
+
+
+def _merge_patch(target: Any, patch: Any) -> Any:
+    if not isinstance(patch, dict):
+        return patch
+    merged = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = _merge_patch(merged.get(key), value)
+    return merged
+
+
+def _unprocessable(request: Request, model: type[BaseModel], problems: list[dict[str, str]]) -> Any:
+    count = len(problems)
+    message = f"The body is not a valid {model.__name__}: {count} problem{'s' * (count != 1)}."
+    return error_response(request, HTTPUnprocessableEntity, message, members={"errors": problems})
