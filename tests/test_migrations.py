@@ -317,9 +317,7 @@ def test_a_lock_of_a_killed_process_is_said_at_once_and_unlock_frees_it(
     assert f"/{first.pid} since " in refused.stderr and "a process that is gone" in refused.stderr
     assert "unlock" in refused.stderr
     freed = cli(ini, "unlock", env=env)
-    assert (
-        freed.stdout.startswith("unlocked (it was held by ") and f"/{first.pid} " in freed.stdout
-    )
+    assert freed.stdout.startswith("unlocked (it was held by ") and f"/{first.pid} " in freed.stdout
     again = cli(ini, "upgrade", env=env)
     assert again.returncode == 0, again.stderr
     assert "applied  0003_slow_once" in again.stdout

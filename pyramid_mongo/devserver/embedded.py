@@ -176,6 +176,10 @@ class EmbeddedServer:
                 self._folder / DISCOVERY_FILE,
                 {"port": self.port, "server_pid": server_pid, "owner_pid": self.owner_pid},
             )
+        # From now on the watchdog starts the server again if it dies.
+        assert self._watchdog.stdin is not None
+        self._watchdog.stdin.write(b"ready\n")
+        self._watchdog.stdin.flush()
 
     def _wait_until_ready(self, timeout: float) -> int:
         """The server's pid, once the server on our port says it is that process."""

@@ -8,10 +8,18 @@ server in order.
 
 The server holds the data folder's lock with it (the descriptor is passed
 down), so the lock is free only once the server itself has exited, and on
-Linux the kernel stops the server if the watchdog is killed. The server's
-output goes on to the terminal; if the server exits on its own, its status
-and last lines are reported on standard output, which the application reads,
-and on standard error for the person watching.
+Linux the kernel stops the server if the watchdog is killed. The watchdog
+keeps a copy of the lock too, so the folder stays its own between a server
+and the next. The server's output goes on to the terminal.
+
+Once the application has said the server is ready (a line on the pipe), a
+server that exits or dies on its own is started again, on the same port and
+folder, after a pause that doubles from half a second (at most 8 s), with
+one line on standard error each time; the discovery file names the new
+process, so that pshell and scripts find it. A server that keeps dying
+within seconds of its start is given up on, saying why once. Before ready,
+a server that ends is reported on standard output, which the application
+reads, and on standard error for the person watching.
 """
 
 from __future__ import annotations
@@ -25,9 +33,14 @@ import select
 import signal
 import subprocess
 import sys
+import time
 
 STOP_TIMEOUT = 20.0
 LAST_LINES = 15
+FIRST_PAUSE = 0.5  # seconds before a restart, doubling while it keeps dying
+LONGEST_PAUSE = 8.0
+QUICK_DEATH = 10.0  # seconds: a server that lived less died of its start
+GIVE_UP_AFTER = 5  # quick deaths in a row
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
@@ -48,37 +61,68 @@ def main(argv: list[str] | None = None) -> None:
     stopping: list[int] = []
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda signum, _: stopping.append(signum))
-    server = subprocess.Popen(
+    lock = args.lock_fd  # kept: the folder is ours between a server and the next
+    ready, quick_deaths = False, 0
+    while True:
+        server = _start(command, lock)
+        started = time.monotonic()
+        if not ready:
+            _say(f"pid {server.pid}")  # the application waits for it
+        elif args.discovery:
+            _rename(args.discovery, server.pid)
+        last_lines, exited_alone, ready = _watch(server, stopping, ready)
+        if exited_alone:  # let it finish exiting, for its own status
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                server.wait(STOP_TIMEOUT)
+        _stop(server)
+        if not exited_alone:
+            break  # the application has gone, or we were told to stop
+        report = _status(server.returncode)
+        shown = "\n".join(f"  {line}" for line in last_lines) or "  (nothing)"
+        quick_deaths = quick_deaths + 1 if time.monotonic() - started < QUICK_DEATH else 0
+        if not ready or quick_deaths >= GIVE_UP_AFTER:
+            if args.discovery:
+                _forget(args.discovery, server.pid)
+            _say(f"exit {report}\n{shown}")
+            gave_up = f" {quick_deaths} times in a row, soon after its start" if ready else ""
+            _tell(f"{command[0]} {report}{gave_up}; its last lines:\n{shown}")
+            sys.exit(1)
+        pause = min(FIRST_PAUSE * 2 ** max(quick_deaths - 1, 0), LONGEST_PAUSE)
+        _tell(f"{command[0]} {report}; starting it again in {pause:g} s")
+        if not _wait_for_the_application(pause, stopping):
+            break
+    if args.discovery:
+        _forget(args.discovery, server.pid)
+
+
+def _start(command: list[str], lock: int | None) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
         command,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        pass_fds=(args.lock_fd,) if args.lock_fd is not None else (),
+        pass_fds=(lock,) if lock is not None else (),
         preexec_fn=_die_with_parent,
     )
-    if args.lock_fd is not None:
-        os.close(args.lock_fd)
-    _say(f"pid {server.pid}")
-    last_lines, exited_alone = _watch(server, stopping)
-    if exited_alone:  # let it finish exiting, for its own status
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            server.wait(STOP_TIMEOUT)
-    _stop(server)
-    if args.discovery:
-        _forget(args.discovery, server.pid)
-    if exited_alone:
-        report = _status(server.returncode)
-        shown = "\n".join(f"  {line}" for line in last_lines) or "  (nothing)"
-        _say(f"exit {report}\n{shown}")
-        os.write(2, f"pyramid_mongo: {command[0]} {report}; its last lines:\n{shown}\n".encode())
-        sys.exit(1)
+
+
+def _wait_for_the_application(seconds: float, stopping: list[int]) -> bool:
+    """Pause, unless the application goes meanwhile: whether it is still there."""
+    deadline = time.monotonic() + seconds
+    while not stopping and (left := deadline - time.monotonic()) > 0:
+        with contextlib.suppress(InterruptedError):
+            readable, _, _ = select.select([0], [], [], left)
+            if readable and not os.read(0, 1024):
+                return False
+    return not stopping
 
 
 def _watch(
-    server: subprocess.Popen[bytes], stopping: list[int]
-) -> tuple[collections.deque[str], bool]:
+    server: subprocess.Popen[bytes], stopping: list[int], ready: bool
+) -> tuple[collections.deque[str], bool, bool]:
     """Forward the server's output until the application or the server ends;
-    say whether the server ended on its own (its output closed first)."""
+    say whether the server ended on its own (its output closed first), and
+    whether the application has said it is ready."""
     assert server.stdout is not None
     output = server.stdout.fileno()
     last_lines: collections.deque[str] = collections.deque(maxlen=LAST_LINES)
@@ -89,8 +133,11 @@ def _watch(
             readable, _, _ = select.select([0, output], [], [], 0.5)
         except InterruptedError:  # pragma: no cover - a signal; look at stopping
             continue
-        if 0 in readable and not os.read(0, 1024):
-            break  # the application has gone
+        if 0 in readable:
+            said = os.read(0, 1024)
+            if not said:
+                break  # the application has gone
+            ready = ready or b"ready" in said
         if output in readable:
             data = os.read(output, 65536)
             if not data:
@@ -102,7 +149,7 @@ def _watch(
             last_lines.extend(line.decode(errors="replace").rstrip() for line in complete)
     if pending:
         last_lines.append(pending.decode(errors="replace").rstrip())
-    return last_lines, exited_alone
+    return last_lines, exited_alone, ready
 
 
 def _stop(server: subprocess.Popen[bytes]) -> None:
@@ -113,6 +160,17 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             server.kill()
     server.wait()
+
+
+def _rename(discovery: str, server_pid: int) -> None:
+    """The discovery file names the server that runs now."""
+    with contextlib.suppress(OSError, ValueError):
+        with open(discovery) as file:
+            found = json.load(file)
+        found["server_pid"] = server_pid
+        with open(discovery + ".new", "w") as file:
+            json.dump(found, file)
+        os.replace(discovery + ".new", discovery)
 
 
 def _forget(discovery: str, server_pid: int) -> None:
@@ -128,6 +186,12 @@ def _status(code: int) -> str:
     if code < 0:
         return f"was killed by signal {signal.Signals(-code).name}"
     return f"exited with status {code}"
+
+
+def _tell(line: str) -> None:
+    """A line for the person watching the terminal."""
+    with contextlib.suppress(OSError):
+        os.write(2, f"pyramid_mongo: {line}\n".encode())
 
 
 def _say(line: str) -> None:

@@ -272,3 +272,31 @@ def test_every_acknowledged_write_survives_a_kill_9_of_the_server(tmp_path):
     finally:
         client.close()
         again.stop()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_the_server_is_started_again_when_it_dies_under_pserve(ini, sig):
+    """Pages come back by themselves, with the data (on disk), and pshell
+    finds the new server through the discovery file."""
+    folder = ini.parent / "var" / "mongodb"
+    served = Served(ini)
+    try:
+        assert served.hits() == 1
+        assert len(servers_of(folder)) == 1
+        server_pid = json.loads((folder / DISCOVERY_FILE).read_text())["server_pid"]
+        os.kill(server_pid, sig)
+        started = time.monotonic()
+        assert served.hits() == 2  # waits until the page answers 200 again
+        assert time.monotonic() - started < 20
+        wait_until(lambda: len(servers_of(folder)) == 1, what="one server")
+        named = json.loads((folder / DISCOVERY_FILE).read_text())["server_pid"]
+        assert named != server_pid  # the new one, for pshell and scripts
+        output = served.output()
+        assert output.count("starting it again in 0.5 s") == 1, output
+        ping = "print('PING', db.command('ping')['ok'], db.page_hits.count_documents({}) >= 2)\n"
+        shell = run(str(BIN / "pshell"), "-p", "python", str(ini), stdin=ping)
+        assert "PING 1.0 True" in shell.stdout, shell.stdout + shell.stderr
+        assert f"development server of process {served.process.pid}" in shell.stderr
+    finally:
+        served.stop()
+    wait_until(lambda: not servers_of(folder), what="the server to stop with its owner")
