@@ -131,6 +131,10 @@ class MongoConnection:
 
             self.server = start_server(embedded, self.settings.url_source)
             self.url = self.server.url
+            # At exit the clients close first, while their server still
+            # answers (atexit runs the last registered first).
+            atexit.unregister(_close_all_at_exit)
+            atexit.register(_close_all_at_exit)
         if self._client is None:
             self._client = self._new_client(self.settings.url_source)
             self._owner_pid = os.getpid()
@@ -217,12 +221,20 @@ def _after_fork_in_child() -> None:
         connection._forget_after_fork()
 
 
-def _close_all_at_exit() -> None:
+def close_all() -> None:
+    """Close every client of this process, and let its development servers
+    stop (their watchdogs stop them in order, on their own)."""
     for connection in list(_live_connections):
         try:
             connection.close()
+            if connection.server is not None:
+                connection.server.stop(wait=0)
         except Exception:  # pragma: no cover - the interpreter is going away
-            log.debug("closing %r at exit failed", connection, exc_info=True)
+            log.debug("closing %r failed", connection, exc_info=True)
+
+
+def _close_all_at_exit() -> None:
+    close_all()
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -97,9 +97,23 @@ class Served:
         if cwd is not None:  # a project run from its folder, not installed
             env["PYTHONPATH"] = str(cwd)
         self.log = ini.with_suffix(".log").open("w+")
+        # A process group of its own, as a terminal gives a command: Ctrl-C
+        # (interrupt()) reaches pserve and its reloading worker alike.
         self.process = subprocess.Popen(
-            [pserve, *args, str(ini)], stdout=self.log, stderr=subprocess.STDOUT, env=env, cwd=cwd
+            [pserve, *args, str(ini)],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=cwd,
+            process_group=0,
         )
+
+    def interrupt(self) -> float:
+        """Ctrl-C in its terminal: the seconds until pserve has exited."""
+        started = time.monotonic()
+        os.killpg(self.process.pid, signal.SIGINT)
+        self.process.wait(60)
+        return time.monotonic() - started
 
     def output(self) -> str:
         self.log.flush()

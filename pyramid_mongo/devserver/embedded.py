@@ -43,6 +43,7 @@ DISCOVERY_FILE = ".pyramid_mongo.json"
 START_TIMEOUT = 60.0
 # The watchdog gives the server 20 s to stop before it kills it.
 STOP_TIMEOUT = 30.0
+EXIT_WAIT = 0.05  # seconds the exiting application waits for the server to stop
 
 
 class EmbeddedServerError(RuntimeError):
@@ -164,7 +165,7 @@ class EmbeddedServer:
         finally:
             if lock is not None:
                 os.close(lock)  # the watchdog and the server hold it now
-        atexit.register(self.stop)
+        atexit.register(self._stop_at_exit)
         try:
             server_pid = self._wait_until_ready(timeout)
         except BaseException:
@@ -213,20 +214,29 @@ class EmbeddedServer:
             return f"{EXECUTABLE} on port {self.port} {report}"
         return f"the watchdog exited with status {watchdog.returncode}"
 
-    def stop(self) -> None:
-        """Stop the server this process owns and wait until its data is written."""
+    def stop(self, wait: float = STOP_TIMEOUT) -> None:
+        """Stop the server this process owns, and wait (``wait`` seconds at
+        most) until its data is written."""
         watchdog, self._watchdog = self._watchdog, None
         if watchdog is None or os.getpid() != self._owner_pid:
             return
-        atexit.unregister(self.stop)
+        atexit.unregister(self._stop_at_exit)
         for pipe in (watchdog.stdin, watchdog.stdout):
             if pipe is not None:
                 pipe.close()
         try:
-            watchdog.wait(STOP_TIMEOUT)
+            watchdog.wait(wait)
         except subprocess.TimeoutExpired:
-            watchdog.kill()
-            watchdog.wait()
+            if wait >= STOP_TIMEOUT:
+                watchdog.kill()
+                watchdog.wait()
+
+    def _stop_at_exit(self) -> None:
+        # Ctrl-C of pserve, with --reload too, ends at once: the watchdog,
+        # whose pipe has closed, stops the server in order on its own (its
+        # writes are on disk already: --sync-on-commit), and a process that
+        # starts meanwhile waits for the folder's lock.
+        self.stop(wait=EXIT_WAIT)
 
 
 def _try_lock(path: Path) -> int | None:

@@ -80,7 +80,9 @@ DEFAULT_CLIENT_OPTIONS = {"serverSelectionTimeoutMS": 5000}
 # What a client of the development server sets unless told otherwise. A
 # retryable write guards against a failover that one local node never has,
 # and SecantusDB slows down as their records pile up (docs/devserver.rst).
-DEV_SERVER_CLIENT_OPTIONS: dict[str, Any] = {"retryWrites": False}
+# Polled monitoring: a streaming monitor sits in a reply of up to 10 s that
+# PyMongo waits out at exit, past the second pserve --reload allows.
+DEV_SERVER_CLIENT_OPTIONS: dict[str, Any] = {"retryWrites": False, "serverMonitoringMode": "poll"}
 
 # MongoDB's own rule for database names on every platform it runs on.
 _FORBIDDEN_IN_DB_NAME = set('/\\. "$*<>:|?\x00')

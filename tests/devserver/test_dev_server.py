@@ -3,6 +3,7 @@ never someone else's; never orphaned; honest when it fails."""
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -300,3 +301,62 @@ def test_the_server_is_started_again_when_it_dies_under_pserve(ini, sig):
     finally:
         served.stop()
     wait_until(lambda: not servers_of(folder), what="the server to stop with its owner")
+
+
+@pytest.mark.parametrize("by_make", [False, True], ids=["pserve", "make serve"])
+def test_a_taken_port_is_found_before_anything_starts(ini, by_make):
+    """Our waitress runner checks the port before pserve loads the app: no
+    development server starts, one line gives the user's own command with a
+    free port, and the exit status is 1."""
+    ini.write_text(
+        ini.read_text().replace("use = egg:waitress#main", "use = egg:pyramid_mongo#waitress")
+    )
+    folder = ini.parent / "var" / "mongodb"
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URL", "MAKELEVEL")}
+        env["PORT"] = str(port)
+        if by_make:
+            env["MAKELEVEL"] = "1"
+        pserve = str(BIN / "pserve")
+        done = subprocess.run(
+            [pserve, str(ini)], capture_output=True, text=True, timeout=60, env=env
+        )
+    assert done.returncode == 1
+    said = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+    assert said == [said[-1]] and said[-1].startswith(f"Cannot listen on 127.0.0.1:{port}: ")
+    if by_make:
+        assert re.search(r"for example: make serve PORT=\d+$", said[-1]), said[-1]
+    else:
+        assert re.search(rf"for example: PORT=\d+ {re.escape(f'{pserve} {ini}')}$", said[-1])
+    assert not folder.exists() or not servers_of(folder)
+    assert "SecantusDB" not in done.stderr
+
+
+@pytest.mark.parametrize("args", [(), ("--reload",)], ids=["pserve", "pserve --reload"])
+def test_ctrl_c_ends_quietly_at_once_and_the_server_stops(ini, args):
+    """Through our waitress runner, as the generated projects serve. With
+    --reload, hupper gives its worker one second, which its own file poller
+    nearly fills: there only the time and the server's end are asserted."""
+    ini.write_text(
+        ini.read_text().replace("use = egg:waitress#main", "use = egg:pyramid_mongo#waitress")
+    )
+    folder = ini.parent / "var" / "mongodb"
+    served = Served(ini, *args)
+    try:
+        assert served.hits() == 1
+        time.sleep(0.5)  # a reloader's worker settled
+        elapsed = served.interrupt()
+        output = served.output()
+    finally:
+        served.stop()
+    assert "Traceback" not in output
+    if args:
+        assert elapsed < 2.5, output
+    else:
+        assert elapsed < 1.5, output
+        assert served.process.returncode == 0, output
+        assert "forcefully" not in output and "Exiting" not in output
+    wait_until(lambda: not servers_of(folder), timeout=10, what="the server to stop")
