@@ -26,7 +26,7 @@ DB_NAME_BYTES = 58  # MongoDB's 63, less the tests' "_test"
 # project installs, listed from a generated project's own virtualenv (the
 # template's tests check the list against one): a package of that name would
 # hide the real one, or pip would take the project for it.
-TAKEN = Path(__file__).with_name("taken_names.txt")
+TAKEN = Path(__file__).resolve().with_name("taken_names.txt")
 
 
 class RefusedAnswer(click.ClickException):
@@ -76,3 +76,6 @@ class CheckedAnswers(Extension):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.filters["checked"] = checked
+        # The pyramid-mongo checkout the template is in, whichever path led
+        # here (the root's links, scaffold/, a relative path): for the hook.
+        environment.globals["pyramid_mongo_checkout"] = str(Path(__file__).resolve().parents[1])

@@ -12,7 +12,7 @@ with_accounts = {{ cookiecutter.auth }}  # a boolean answer: True or False
 repo_name = {{ cookiecutter.repo_name | jsonify }}
 # The template folder (scaffold/) of the pyramid-mongo checkout cookiecutter used:
 # the user's own, or its clone of gh:OWNER/pyramid-mongo.
-checkout = Path({{ cookiecutter._repo_dir | jsonify }}).resolve().parent
+checkout = Path({{ pyramid_mongo_checkout | jsonify }})
 
 
 def git(*args: str) -> str:

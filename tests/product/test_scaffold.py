@@ -132,6 +132,24 @@ def test_the_repository_root_reaches_the_template_from_the_command_line(tmp_path
     assert "pserve development.ini" in result.stdout
 
 
+def test_asked_at_the_root_the_template_asks_its_own_questions_first(tmp_path):
+    """No menu of one template: the first question is the project's name,
+    and a name typed there is taken."""
+    answers = "Day One Shop\n" + "\n" * 6
+    result = subprocess.run(
+        [COOKIECUTTER, "-o", str(tmp_path), str(REPO)],
+        input=answers,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.lstrip().startswith("[1/7] Project name"), result.stdout[:200]
+    assert "Select a template" not in result.stdout
+    assert (tmp_path / "day_one_shop" / "day_one_shop" / "__init__.py").exists()
+    assert f"with pyramid_mongo from {REPO.as_uri()}" in result.stdout
+
+
 @pytest.mark.parametrize(
     ("answers", "reason"),
     [

@@ -1,0 +1,1 @@
+scaffold/scaffold_answers.py
