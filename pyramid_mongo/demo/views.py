@@ -22,7 +22,7 @@ from pyramid_mongo import (
     save_upload,
 )
 from pyramid_mongo.counters import current
-from pyramid_mongo.http import message_of
+from pyramid_mongo.http import message_of, prefers_json
 from pyramid_mongo.outage import MESSAGE, RETRY_AFTER_SECONDS, note_outage
 
 LATEST = 5
@@ -39,7 +39,13 @@ def home(request: Request) -> dict[str, Any]:
     latest = {"$push": {"latest": {"$each": [visit], "$slice": -LATEST}}}
     counter = increment(request.db.counters, "page_hits", also=latest)
     items = list(request.db.items.find({}, {"name": 1}).sort("name", 1).limit(20))
-    return {"hits": counter["value"], "latest": counter["latest"][::-1], "items": items}
+    accounts = list(request.db.accounts.find().sort("_id", 1).limit(20))
+    return {
+        "hits": counter["value"],
+        "latest": counter["latest"][::-1],
+        "items": items,
+        "accounts": accounts,
+    }
 
 
 @view_config(route_name="hits", renderer="json")
@@ -96,7 +102,9 @@ NOT_FOUND = "There is nothing at this address."
 
 
 @notfound_view_config(accept="text/html", renderer="templates/404.jinja2")
-def not_found_page(context: HTTPNotFound, request: Request) -> dict[str, Any]:
+def not_found_page(context: HTTPNotFound, request: Request) -> Any:
+    if prefers_json(request):  # a JSON request, whatever its Accept says
+        return error_response(request, HTTPNotFound, message_of(context, NOT_FOUND))
     request.response.status = 404
     return {"message": message_of(context, NOT_FOUND)}
 
@@ -121,9 +129,27 @@ def list_accounts(request: Request) -> dict[str, Any]:
     return {"accounts": list(request.db.accounts.find().sort("_id", 1).limit(100))}
 
 
+def _from_form(request: Request) -> bool:
+    return bool(request.content_type == "application/x-www-form-urlencoded")
+
+
+def _body(request: Request, fields: dict[str, int]) -> Any:
+    """JSON, or the home page's form: text fields, and whole numbers as numbers."""
+    if not _from_form(request):
+        body = json_body(request)
+        if not isinstance(body, dict):
+            raise error_response(request, HTTPBadRequest, "Send a JSON object.")
+        return body
+    read = {}
+    for name, is_number in fields.items():
+        text = form_text(request, name, max_length=50).strip()
+        read[name] = int(text) if is_number and text.isascii() and text.isdigit() else text
+    return read
+
+
 @view_config(route_name="accounts", request_method="POST", renderer="json")
-def open_account(request: Request) -> dict[str, Any]:
-    body = json_body(request)
+def open_account(request: Request) -> Any:
+    body = _body(request, {"name": 0, "balance": 1})
     name, balance = body.get("name"), body.get("balance", 0)
     if not isinstance(name, str) or not name.strip() or not _whole_amount(balance, zero=True):
         raise error_response(request, HTTPBadRequest, "Give a 'name' and a whole 'balance'.")
@@ -131,6 +157,8 @@ def open_account(request: Request) -> dict[str, Any]:
         request.db.accounts.insert_one({"_id": name.strip(), "balance": balance})
     except DuplicateKeyError:
         raise error_response(request, HTTPConflict, f"An account named {name!r} exists.") from None
+    if _from_form(request):
+        return HTTPSeeOther(request.route_url("home"))
     request.response.status = 201
     return {"_id": name.strip(), "balance": balance}
 
@@ -138,13 +166,13 @@ def open_account(request: Request) -> dict[str, Any]:
 @view_config(
     route_name="transfers", request_method="POST", renderer="json", mongodb_transaction=True
 )
-def transfer(request: Request) -> dict[str, Any]:
+def transfer(request: Request) -> Any:
     """The book's accounting example, all or nothing: the debit is one write,
     the credit another, and the view's transaction (mongodb_transaction=True)
     commits both or neither. A credit to an account that does not exist is a
     404 after the debit was written, and the debit is rolled back. A conflict
     with another transfer runs the view again."""
-    body = json_body(request)
+    body = _body(request, {"from": 0, "to": 0, "amount": 1})
     source, target, amount = body.get("from"), body.get("to"), body.get("amount")
     if not isinstance(source, str) or not isinstance(target, str) or source == target:
         raise error_response(request, HTTPBadRequest, "Give two accounts, 'from' and 'to'.")
@@ -158,6 +186,8 @@ def transfer(request: Request) -> dict[str, Any]:
     credited = request.db.accounts.update_one({"_id": target}, {"$inc": {"balance": amount}})
     if credited.matched_count == 0:
         raise error_response(request, HTTPNotFound, f"There is no account {target!r}.")
+    if _from_form(request):
+        return HTTPSeeOther(request.route_url("home"))
     return {"from": source, "to": target, "amount": amount}
 
 

@@ -152,3 +152,38 @@ def test_a_transfer_is_all_or_nothing(testapp, mongodb_db):
     assert balances == {"alice": 70, "bob": 30}
     listed = testapp.get("/accounts").json["accounts"]
     assert [account["_id"] for account in listed] == ["alice", "bob"]
+
+
+def test_accounts_and_transfers_from_the_home_page(testapp, mongodb_db):
+    """As the page says: open two accounts, then move money, all from forms."""
+    home = testapp.get("/")
+    assert "Open an account" in home.text and "No account yet." in home.text
+    testapp.post("/accounts", {"name": "alice", "balance": "100"}, status=303)
+    testapp.post("/accounts", {"name": "bob", "balance": "0"}, status=303)
+    testapp.post("/transfers", {"from": "alice", "to": "bob", "amount": "30"}, status=303)
+    page = testapp.get("/")
+    assert "alice: 70" in page.text and "bob: 30" in page.text
+    # A JSON request to an account that does not exist: JSON, whatever its Accept.
+    missing = testapp.post_json(
+        "/transfers", {"from": "alice", "to": "nobody", "amount": 10}, status=404
+    )
+    assert missing.content_type == "application/problem+json"
+    assert mongodb_db.accounts.find_one({"_id": "alice"})["balance"] == 70  # rolled back
+    # A form's mistake gets the demo's own page, with the way back.
+    refused = testapp.post(
+        "/transfers", {"from": "alice", "to": "bob", "amount": "500"}, status=409
+    )
+    assert "cannot pay 500" in refused.text and "Back to the home page" in refused.text
+    assert "demo.css" in refused.text  # the demo's layout
+
+
+def test_a_taken_name_from_the_form_is_the_demos_page_and_the_favicon_answers(testapp):
+    testapp.post("/items", {"name": "lamp"}, status=303)
+    taken = testapp.post("/items", {"name": "lamp"}, status=409)
+    assert taken.content_type == "text/html"
+    assert "exists" in taken.text and "Back to the home page" in taken.text
+    assert "demo.css" in taken.text  # the demo's layout
+    icon = testapp.get("/favicon.ico", status=200)
+    assert icon.content_type == "image/svg+xml"
+    files = testapp.get("/files").text
+    assert '<label>A file <input type="file"' in files
