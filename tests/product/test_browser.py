@@ -16,7 +16,7 @@ from tests.serving import Served
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
-from selenium.webdriver.support.expected_conditions import staleness_of  # noqa: E402
+from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
 
 pytestmark = [
@@ -60,24 +60,47 @@ def browser(site):
     driver.quit()
 
 
+def mark(browser) -> None:
+    """A mark on this page's window, which the next page load clears."""
+    browser.execute_script("window.__before_navigation = true")
+
+
+def wait_for_the_next_page(browser) -> None:
+    """Until a new document has loaded: the mark is gone and it is complete.
+    A condition read afresh on each poll survives the navigation itself,
+    where waiting on an element of the old page (staleness) asks the driver
+    about a document that is going away."""
+
+    def loaded(driver) -> bool:
+        try:
+            return driver.execute_script(
+                "return window.__before_navigation === undefined"
+                " && document.readyState === 'complete'"
+            )
+        except WebDriverException:
+            return False  # between two documents: ask again
+
+    WebDriverWait(browser, 30, poll_frequency=0.2).until(loaded)
+
+
 def fill(browser, **fields):
     """Fill the page's form and send it; back once the next page is there (or
     at once, when the browser's own check keeps the form from being sent)."""
-    page = browser.find_element("tag name", "html")
     for name, value in fields.items():
         field = browser.find_element("name", name)
         field.clear()
         field.send_keys(value)
     valid = browser.execute_script("return document.querySelector('main form').checkValidity()")
+    mark(browser)
     browser.find_element("css selector", "main form button[type=submit]").click()
     if valid:
-        WebDriverWait(browser, 10).until(staleness_of(page))
+        wait_for_the_next_page(browser)
 
 
 def click(browser, selector):
-    page = browser.find_element("tag name", "html")
+    mark(browser)
     browser.find_element("css selector", selector).click()
-    WebDriverWait(browser, 10).until(staleness_of(page))
+    wait_for_the_next_page(browser)
 
 
 def text(browser) -> str:
