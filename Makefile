@@ -3,10 +3,21 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: serve test quick lint docs matrix bench clean
+.PHONY: help serve test quick lint docs matrix bench clean
+
+help:  ## this list
+	@echo "make serve   the demo at http://localhost:6542/ (make serve PORT=6600 for another port)"
+	@echo "make test    lint, the docs and the whole suite (needs no MongoDB)"
+	@echo "make quick   the suite without the tests marked slow (about half a minute)"
+	@echo "make lint    ruff and mypy"
+	@echo "make docs    the reference documentation, warnings as errors"
+	@echo "make matrix  the suite on the oldest and newest supported Python and PyMongo"
+	@echo "make bench   the benchmarks, each against a hand-written baseline"
+	@echo "make clean   remove .venv and what the tools made"
 
 # The demo at http://localhost:6542/; `make serve PORT=6600` for another port.
-serve: $(VENV)/.installed
+# It needs only the demo's packages, not the developer tools.
+serve: $(VENV)/.demo-installed
 	$(if $(PORT),PORT=$(PORT) )$(BIN)/pserve development.ini
 
 test: lint docs
@@ -43,11 +54,19 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/model_check.py
 
 # Reinstall whenever the package's metadata changes.
+$(VENV)/.demo-installed: setup.cfg pyproject.toml
+	@echo "installing pyramid_mongo and the demo's packages into $(VENV) (about a minute the first time)"
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[embedded,demo]'
+	touch $@
+
 $(VENV)/.installed: setup.cfg pyproject.toml
+	@echo "installing pyramid_mongo and the developer tools into $(VENV) (a few minutes the first time)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $@
+	touch $@ $(VENV)/.demo-installed
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .nox docs/_build
