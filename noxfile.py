@@ -13,7 +13,13 @@ import shutil
 import nox
 
 OLDEST_PYMONGO = "4.17.0"
-ARGS = ["-q", "-p", "no:cacheprovider", "--ignore=tests/test_scaffold.py"]
+ARGS = [
+    "-q",
+    "-p",
+    "no:cacheprovider",
+    "--ignore=tests/product/test_scaffold.py",
+    "--ignore=tests/product/test_docs_extra.py",
+]
 
 
 def interpreter(version: str) -> str:
