@@ -38,7 +38,7 @@ def server_factory(global_conf: dict[str, Any], **settings: Any) -> Callable[[An
         settings["listen"] = with_port(settings.get("listen", DEFAULT_LISTEN), port)
     for address in settings.get("listen", DEFAULT_LISTEN).split():
         host, _, number = address.rpartition(":")
-        if number.isdigit() and _taken(host.strip("[]") or "localhost", int(number)):
+        if number.isdigit() and _taken(host.strip("[]") if host else "*", int(number)):
             raise SystemExit(taken_message(address, int(number)))
 
     def serve(app: Any) -> None:
@@ -62,6 +62,8 @@ def _let_go_on_ctrl_c() -> None:
     """Ctrl-C lets go of MongoDB at once, beside waitress's own shutdown:
     PyMongo's threads take half a second to end, and pserve --reload gives
     its worker one second in all."""
+    if threading.current_thread() is not threading.main_thread():
+        return  # signals are the main thread's: waitress run elsewhere keeps its own ways
     interrupted = threading.Event()
     previous = signal.getsignal(signal.SIGINT)
 
@@ -90,8 +92,14 @@ def _let_go() -> None:
 
 
 def _taken(host: str, port: int) -> bool:
+    passive = host in ("*", "")  # waitress's every interface
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = socket.getaddrinfo(
+            None if passive else host,
+            port,
+            type=socket.SOCK_STREAM,
+            flags=socket.AI_PASSIVE if passive else 0,
+        )
     except OSError:
         return False  # waitress will say what is wrong with the name
     for family, kind, proto, _, where in infos:
