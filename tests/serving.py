@@ -68,6 +68,16 @@ def processes_using(path: Path) -> list[str]:
     return found
 
 
+# What Python's warnings module writes (a dependency's deprecation, say a
+# newer setuptools' of pkg_resources, which Pyramid imports): not ours to say.
+_PYTHON_WARNING = re.compile(r"^\S+:\d+: \w*Warning: .*\n(?:  .*\n)?", re.MULTILINE)
+
+
+def without_python_warnings(text: str) -> str:
+    """A process's output as our code wrote it."""
+    return _PYTHON_WARNING.sub("", text)
+
+
 def wait_until(condition, timeout: float = 60.0, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

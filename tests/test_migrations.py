@@ -15,6 +15,7 @@ import pytest
 from pyramid_mongo import get_db
 from pyramid_mongo.migrations import MigrationFailed, new, status, upgrade
 from tests.conftest import TEST_DB
+from tests.serving import without_python_warnings
 
 pytestmark = pytest.mark.slow  # a server stopped or hung, or processes of their own
 
@@ -145,9 +146,11 @@ def test_start_up_says_what_is_pending_and_can_apply_it(build_app, package, capl
 
 def cli(ini, *args, env=None):
     command = str(__import__("pathlib").Path(sys.executable).with_name("pyramid-mongo-migrate"))
-    return subprocess.run(
+    done = subprocess.run(
         [command, str(ini), *args], capture_output=True, text=True, timeout=120, env=env
     )
+    done.stderr = without_python_warnings(done.stderr)
+    return done
 
 
 def test_the_command_line_needs_only_mongodb_and_says_one_line_each(

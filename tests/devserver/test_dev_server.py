@@ -18,7 +18,7 @@ from pyramid.exceptions import ConfigurationError
 
 from pyramid_mongo import get_connection
 from pyramid_mongo.devserver import DISCOVERY_FILE, find_executable, free_port
-from tests.serving import INI, Served, processes_using, wait_until
+from tests.serving import INI, Served, processes_using, wait_until, without_python_warnings
 
 pytestmark = pytest.mark.slow  # processes of their own: `pytest -m 'not slow'` skips them
 
@@ -325,7 +325,8 @@ def test_a_taken_port_is_found_before_anything_starts(ini, by_make):
             [pserve, str(ini)], capture_output=True, text=True, timeout=60, env=env
         )
     assert done.returncode == 1
-    said = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+    output = without_python_warnings(done.stdout + done.stderr)
+    said = [line for line in output.splitlines() if line.strip()]
     assert said == [said[-1]] and said[-1].startswith(f"Cannot listen on 127.0.0.1:{port}: ")
     if by_make:
         assert re.search(r"for example: make serve PORT=\d+$", said[-1]), said[-1]
