@@ -11,7 +11,7 @@ from pyramid.request import Request
 
 from ..http import error_response, json_body
 from .documents import MongoModel
-from .stored import pointer
+from .stored import pointer, problems_of
 
 
 def validate_body(
@@ -47,10 +47,7 @@ def validate_body(
         # Lax: a request's JSON says a date or an ObjectId as text.
         valid = model.model_validate(document, strict=False)
     except ValidationError as exc:
-        problems += [
-            {"pointer": pointer(error["loc"]), "message": error["msg"]}
-            for error in exc.errors(include_url=False, include_input=False, include_context=False)
-        ]
+        problems += problems_of(exc)
     if problems:
         raise _unprocessable(request, model, problems) from None
     return valid

@@ -35,9 +35,14 @@ def pointer(location: Iterable[Any]) -> str:
     return "".join("/" + part for part in parts)
 
 
-def fields_at_fault(error: ValidationError) -> list[str]:
+def problems_of(error: ValidationError) -> list[dict[str, str]]:
+    """pydantic's verdict as one ``{"pointer", "message"}`` per problem."""
     errors = error.errors(include_url=False, include_input=False, include_context=False)
-    return list(dict.fromkeys(pointer(each["loc"]) for each in errors))
+    return [{"pointer": pointer(each["loc"]), "message": each["msg"]} for each in errors]
+
+
+def fields_at_fault(error: ValidationError) -> list[str]:
+    return list(dict.fromkeys(problem["pointer"] for problem in problems_of(error)))
 
 
 def fields_refused(model: type[Any], document: Any) -> list[str]:
@@ -45,8 +50,7 @@ def fields_refused(model: type[Any], document: Any) -> list[str]:
     try:
         model.model_validate(document)
     except ValidationError as exc:
-        errors = exc.errors(include_url=False, include_input=False, include_context=False)
-        return [f"{pointer(each['loc'])} {each['msg'].lower()}" for each in errors]
+        return [f"{each['pointer']} {each['message'].lower()}" for each in problems_of(exc)]
     return []
 
 
