@@ -24,10 +24,12 @@ from .counters import increment
 from .http import (
     changed_meanwhile,
     check_if_match,
+    check_read,
     error_response,
     file_response,
     form_text,
     json_body,
+    other_method,
     preconditions,
     save_upload,
 )
@@ -42,6 +44,7 @@ __all__ = [
     "add_bson_adapters",
     "changed_meanwhile",
     "check_if_match",
+    "check_read",
     "error_response",
     "file_response",
     "find_one_or_404",
@@ -54,6 +57,7 @@ __all__ = [
     "increment",
     "join_transaction",
     "json_body",
+    "other_method",
     "outside_transaction",
     "preconditions",
     "run_in_transaction",

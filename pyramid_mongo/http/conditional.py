@@ -17,14 +17,20 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pyramid.httpexceptions import HTTPException, HTTPPreconditionFailed, HTTPPreconditionRequired
+from pyramid.httpexceptions import (
+    HTTPException,
+    HTTPNotModified,
+    HTTPPreconditionFailed,
+    HTTPPreconditionRequired,
+)
 from pyramid.request import Request
 
 from .errors import error_response
+from .lists import list_elements
 
-# A list of entity tags (§8.8.3): "*" or comma-separated [W/]"opaque".
-_ETAG = re.compile(r'\s*(W/)?("[\x21\x23-\x7e\x80-\xff]*")\s*(?:,|$)')
-_RANGE_SPEC = re.compile(r"^\s*(\d*)\s*-\s*(\d*)\s*$")
+# One entity tag (§8.8.3): [W/]"opaque".
+_ETAG = re.compile(r'(W/)?("[\x21\x23-\x7e\x80-\xff]*")')
+_RANGE_SPEC = re.compile(r"(\d*)[ \t]*-[ \t]*(\d*)")
 
 
 @dataclass(frozen=True)
@@ -58,13 +64,12 @@ def _parse_date(value: str | None) -> dt.datetime | None:
 
 def _etags(value: str) -> list[tuple[bool, str]] | None:
     """``[(weak, tag)]``, or None for a malformed list."""
-    tags, position = [], 0
-    while position < len(value):
-        match = _ETAG.match(value, position)
+    tags = []
+    for element in list_elements(value):
+        match = _ETAG.fullmatch(element)
         if match is None:
             return None
         tags.append((bool(match.group(1)), match.group(2)))
-        position = match.end()
     return tags
 
 
@@ -98,6 +103,27 @@ def preconditions(
         since = _parse_date(get("If-Modified-Since"))
         if since is not None and stamp <= since:
             return 304
+    return None
+
+
+def check_read(
+    request: Request, etag: str, modified: dt.datetime | None = None
+) -> HTTPException | None:
+    """For a read (GET, HEAD) of a representation: the 304 to answer, or None
+    to answer it whole; a failed ``If-Match`` or ``If-Unmodified-Since`` is
+    the 412 raised, as for a write (§13.1.1, §13.1.4)."""
+    status = preconditions(request.method, request.headers, etag, modified)
+    if status == 412:
+        raise error_response(
+            request,
+            HTTPPreconditionFailed,
+            "The resource does not match the request's If-Match or If-Unmodified-Since.",
+        )
+    if status == 304:
+        headers = {"ETag": etag}
+        if modified is not None:
+            headers["Last-Modified"] = http_date(modified)
+        return HTTPNotModified(headers=headers)
     return None
 
 
@@ -167,11 +193,11 @@ def _position(digits: str) -> int:
 def _range(value: str, length: int) -> Outcome:
     """One satisfiable range as 206; none as 416; anything else as the whole (200)."""
     unit, _, specs = value.partition("=")
-    if unit.strip().lower() != "bytes" or not specs.strip():
+    if unit.strip().lower() != "bytes" or not list_elements(specs):
         return Outcome(200, 0, length)
     ranges = []
-    for spec in specs.split(","):
-        match = _RANGE_SPEC.match(spec)
+    for spec in list_elements(specs):
+        match = _RANGE_SPEC.fullmatch(spec)
         if match is None or match.groups() == ("", ""):
             return Outcome(200, 0, length)  # malformed: ignore the header (§14.2)
         first, last = match.groups()

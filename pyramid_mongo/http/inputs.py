@@ -7,6 +7,8 @@
   every integer one BSON holds (64 bits), every key one BSON takes.
 - :func:`form_text`: one text field of a form, never a file part, at most
   ``max_length`` characters.
+- The CSRF token is a form field like any other: sent as a file, it is a
+  400 naming the field, from whichever CSRF policy the application uses.
 - Text that is not UTF-8 in the path, the query string, a cookie or a form
   (``/%ff``, ``?q=%ff``) is a 400 naming the part, wherever a view or a
   template first reads it: an exception view checks the request's own text
@@ -29,7 +31,9 @@ from pyramid.httpexceptions import (
     HTTPRequestEntityTooLarge,
     HTTPUnsupportedMediaType,
 )
+from pyramid.interfaces import ICSRFStoragePolicy, IDefaultCSRFOptions
 from pyramid.request import Request
+from zope.interface import implementer
 
 from ..settings import get_settings
 from .errors import add_exception_predicate, error_response
@@ -185,7 +189,37 @@ def not_utf8(exc: Exception, request: Request) -> HTTPException:
     return error_response(request, HTTPBadRequest, f"The request's {part} is not UTF-8 text.")
 
 
+@implementer(ICSRFStoragePolicy)
+class TextTokenPolicy:
+    """The application's CSRF policy, given only a token that is text:
+    Pyramid hands a policy whatever the form's field holds, a file too."""
+
+    def __init__(self, policy: Any) -> None:
+        self.policy = policy
+
+    def new_csrf_token(self, request: Request) -> str:
+        return str(self.policy.new_csrf_token(request))
+
+    def get_csrf_token(self, request: Request) -> str:
+        return str(self.policy.get_csrf_token(request))
+
+    def check_csrf_token(self, request: Request, supplied_token: Any) -> bool:
+        if not isinstance(supplied_token, str):
+            options = request.registry.queryUtility(IDefaultCSRFOptions)
+            name = getattr(options, "token", None) or "csrf_token"
+            raise error_response(request, HTTPBadRequest, f"The field {name!r} must be text.")
+        return bool(self.policy.check_csrf_token(request, supplied_token))
+
+
+def _token_as_text(config: Configurator) -> None:
+    policy = config.registry.queryUtility(ICSRFStoragePolicy)
+    if policy is not None and not isinstance(policy, TextTokenPolicy):
+        config.registry.registerUtility(TextTokenPolicy(policy), ICSRFStoragePolicy)
+
+
 def includeme(config: Configurator) -> None:
+    # After every action of the default order: the policy the application set.
+    config.action(("pyramid_mongo.csrf_token_as_text",), _token_as_text, (config,), order=1)
     add_exception_predicate(
         config, "mongodb_malformed_text", lambda request: not_utf8_part(request) is not None
     )

@@ -6,12 +6,15 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from pyramid.httpexceptions import HTTPUnprocessableEntity
+from pyramid.httpexceptions import HTTPUnprocessableEntity, HTTPUnsupportedMediaType
 from pyramid.request import Request
 
 from ..http import error_response, json_body
 from .documents import MongoModel
 from .stored import pointer, problems_of
+
+# What a merge patch may be sent as (RFC 7396; plain JSON as the same).
+MERGE_PATCH_TYPES = ("application/merge-patch+json", "application/json")
 
 
 def validate_body(
@@ -27,8 +30,14 @@ def validate_body(
     ``fields``: the keys a client may send (others answer 422: an ``_id``,
     a revision, an operator never reach the database); ``current``: the
     stored document the body replaces those fields of, or, with ``merge``,
-    patches (RFC 7396: ``null`` removes a field).
+    patches (RFC 7396: ``null`` removes a field); a patch of another media
+    type is a 415 with ``Accept-Patch`` (RFC 5789).
     """
+    if merge and request.content_type not in MERGE_PATCH_TYPES:
+        message = f"A patch must be a JSON merge patch ({MERGE_PATCH_TYPES[0]})."
+        refusal = error_response(request, HTTPUnsupportedMediaType, message)
+        refusal.headers["Accept-Patch"] = ", ".join(MERGE_PATCH_TYPES)
+        raise refusal
     body = json_body(request)
     if not isinstance(body, dict):
         raise _unprocessable(request, model, [{"pointer": "", "message": "Not a JSON object."}])

@@ -29,8 +29,10 @@ from .parse import (
 from .redaction import hide, redact_url, scrub
 from .sessions import SessionSettings
 from .values import PREFIX, byte_size, positive_seconds
+from .web import ALLOWED_HOSTS_ENVIRON, WebSettings
 
 __all__ = [
+    "ALLOWED_HOSTS_ENVIRON",
     "BAD_SETTING",
     "DEFAULT_JSON_PATHS",
     "DEV_SERVER_CLIENT_OPTIONS",
@@ -41,6 +43,7 @@ __all__ = [
     "EmbeddedSettings",
     "MongoSettings",
     "SessionSettings",
+    "WebSettings",
     "byte_size",
     "check_db_name",
     "first_line",

@@ -21,6 +21,8 @@ from .redaction import redact_option, redact_url, secret_values, url_secrets
 from .sessions import KEYS as SESSION_KEYS
 from .sessions import SessionSettings, session_settings
 from .values import PREFIX, byte_size, positive_seconds
+from .web import KEYS as WEB_KEYS
+from .web import WebSettings, web_settings
 
 URL_ENVIRON = "MONGODB_URL"
 
@@ -72,6 +74,7 @@ OWN_KEYS = (
         }
     )
     | SESSION_KEYS
+    | WEB_KEYS
 )
 
 # A web request should learn in seconds that MongoDB is down, not after
@@ -117,6 +120,7 @@ class MongoSettings:
     transactions: bool = False
     json_paths: tuple[str, ...] = DEFAULT_JSON_PATHS
     sessions: SessionSettings | None = None
+    web: WebSettings = field(default_factory=WebSettings)
     username: str | None = None
     auth_source: str | None = None
     # The credentials the URL and the options carry, to hide wherever they could show.
@@ -167,6 +171,7 @@ def parse_settings(
         ),
         transactions=asbool(own.get(TRANSACTIONS, False)),
         sessions=session_settings(own, environ),
+        web=web_settings(own, environ),
         username=parsed.username if parsed else None,
         auth_source=parsed.auth_source if parsed else None,
         secrets=frozenset(

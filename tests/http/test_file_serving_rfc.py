@@ -52,6 +52,11 @@ def test_preconditions_in_the_rfcs_order(served):
         ({"If-Modified-Since": "not a date"}, 200),
         ({"If-None-Match": '"other"', "If-Modified-Since": modified}, 200),  # INM wins
         ({"If-Match": '"other"', "If-None-Match": etag}, 412),  # step 1 before step 3
+        # Empty list elements are ignored (RFC 9110 §5.6.1.2); a quoted comma is no separator.
+        ({"If-Match": f', ,"other" , {etag},'}, 200),
+        ({"If-None-Match": f",{etag}"}, 304),
+        ({"If-None-Match": '"a,b", "c"'}, 200),
+        ({"If-Match": '"a,b"'}, 412),
     ]
     for headers, status in cases:
         response = app.get("/files/data.bin", headers=headers, status="*")
@@ -77,6 +82,8 @@ def test_ranges(served):
         ("bytes=5-1", 200, None),
         ("items=0-1", 200, None),  # an unknown unit
         ("bytes=0-1,5-6", 200, None),  # several ranges: the whole file
+        ("bytes=, ,0-9,", 206, (0, 10)),  # empty elements ignored
+        ("bytes= , ", 200, None),  # no range at all: malformed
     ]
     for header, status, span in cases:
         response = app.get("/files/data.bin", headers={"Range": header}, status="*")

@@ -58,6 +58,15 @@ def test_read_is_404_for_a_missing_or_malformed_id_and_304_when_unchanged(testap
         assert testapp.get(path, headers=JSON, status=404).json["status"] == 404
     testapp.get(lamp.location, headers={"If-None-Match": '"1"'}, status=304)
     testapp.get(lamp.location, headers={"If-None-Match": '"0"'}, status=200)
+    testapp.get(lamp.location, headers={"If-None-Match": ', "0", "1",'}, status=304)
+
+
+def test_a_read_whose_if_match_fails_is_412_as_a_write_is(testapp, lamp):
+    for method in (testapp.get, testapp.head):
+        method(lamp.location, headers={"If-Match": '"0"'}, status=412)
+        method(lamp.location, headers={"If-Match": '"0", , "1"'}, status=200)
+    failed = testapp.get(lamp.location, headers={"If-Match": '"0"', **JSON}, status=412)
+    assert failed.content_type == "application/problem+json"
 
 
 def test_a_write_without_if_match_is_428_and_a_stale_one_412(testapp, lamp, item_body):
@@ -143,5 +152,17 @@ def test_the_list_pages_by_id_with_a_next_link(testapp, item_body):
 
 def test_other_methods_are_405_saying_which_are_allowed(testapp, lamp):
     refused = testapp.delete("/api/items", status=405)
-    assert refused.headers["Allow"] == "GET, HEAD, POST"
-    assert testapp.post(lamp.location, status=405).headers["Allow"] == "GET, HEAD, PUT, PATCH, DELETE"
+    assert refused.headers["Allow"] == "GET, HEAD, OPTIONS, POST"
+    item = "DELETE, GET, HEAD, OPTIONS, PATCH, PUT"
+    assert testapp.post(lamp.location, status=405).headers["Allow"] == item
+    assert testapp.options(lamp.location, status=204).headers["Allow"] == item
+    assert testapp.options("/api/items", status=204).headers["Allow"] == refused.headers["Allow"]
+
+
+def test_a_patch_of_another_media_type_is_415_naming_those_taken(testapp, lamp):
+    headers = {"If-Match": '"1"', "Content-Type": "text/plain"}
+    refused = testapp.patch(lamp.location, '{"note": "x"}', headers=headers, status=415)
+    assert refused.headers["Accept-Patch"] == "application/merge-patch+json, application/json"
+    assert refused.content_type == "application/problem+json"
+    headers["Content-Type"] = "application/merge-patch+json"
+    testapp.patch(lamp.location, '{"note": "x"}', headers=headers, status=200)

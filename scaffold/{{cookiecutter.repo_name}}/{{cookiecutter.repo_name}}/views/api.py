@@ -9,22 +9,14 @@ from a client reaches a query or an update.
 
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
-from pyramid.httpexceptions import (
-    HTTPBadRequest,
-    HTTPConflict,
-    HTTPMethodNotAllowed,
-    HTTPNoContent,
-    HTTPNotFound,
-    HTTPNotModified,
-)
+from pyramid.httpexceptions import HTTPBadRequest, HTTPConflict, HTTPNoContent, HTTPNotFound
 from pyramid.view import view_config
 
-from pyramid_mongo import changed_meanwhile, check_if_match, error_response, preconditions
+from pyramid_mongo import changed_meanwhile, check_if_match, check_read, error_response, other_method
 from pyramid_mongo.models import validate_body
 
 from ..models import ITEM_FIELDS, Item
 
-ALLOWED = {"api.items": "GET, HEAD, POST", "api.item": "GET, HEAD, PUT, PATCH, DELETE"}
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
@@ -48,7 +40,7 @@ def stored_item(request):
 
 
 def page_size(request):
-    value = request.params.get("limit", str(PAGE_SIZE))
+    value = request.GET.get("limit", str(PAGE_SIZE))
     digits = value.isascii() and value.isdigit() and len(value) <= 3
     if not digits or not 1 <= int(value) <= MAX_PAGE_SIZE:
         message = f"'limit' must be a whole number from 1 to {MAX_PAGE_SIZE}."
@@ -62,7 +54,7 @@ def list_items(request):
     the one before (``next``), so any page costs what the first does."""
     limit = page_size(request)
     query = {}
-    after = request.params.get("after")
+    after = request.GET.get("after")
     if after is not None:
         if not ObjectId.is_valid(after):
             raise error_response(request, HTTPBadRequest, "'after' must be an item's id.")
@@ -90,9 +82,8 @@ def create_item(request):
 @view_config(route_name="api.item", request_method="GET", renderer="json")
 def show_item(request):
     item = stored_item(request)
-    if preconditions(request.method, request.headers, etag_of(item)) == 304:
-        return HTTPNotModified(headers={"ETag": etag_of(item)})
-    return answer(request, item)
+    # 304 for a copy the client has; 412 where If-Match names another version.
+    return check_read(request, etag_of(item)) or answer(request, item)
 
 
 @view_config(route_name="api.item", request_method="PUT", renderer="json", require_csrf=False)
@@ -145,8 +136,7 @@ def name_taken(request, item):
 
 @view_config(route_name="api.items", require_csrf=False)
 @view_config(route_name="api.item", require_csrf=False)
-def method_not_allowed(request):
-    """Any other method on an API route: 405, saying which ones it takes."""
-    allowed = ALLOWED[request.matched_route.name]
-    message = f"{request.method} is not allowed here."
-    return error_response(request, HTTPMethodNotAllowed, message, Allow=allowed)
+def other_methods(request):
+    """OPTIONS: 204 with Allow, the methods the views above take; any other
+    method: 405 with the same Allow."""
+    return other_method(request)

@@ -26,7 +26,7 @@ def home(request):
     see pyramid_mongo.increment): counting or sorting the page_hits
     documents would take longer with every visit.
     """
-    if ADDED in request.params:  # back from the button: the same visit
+    if ADDED in request.GET:  # back from the button: the same visit
         counter = request.db.counters.find_one({"_id": "page_hits"}) or {}
     else:
         visit = {"timestamp": datetime.now(timezone.utc), "path": request.path[:MAX_PATH]}
