@@ -89,6 +89,7 @@ def includeme(config: Configurator) -> None:
     config.include(".outage")
     config.include(".refused")
     config.include(".atomic")
+    config.include(".idempotency")
     config.include(".objectid")
     config.include(".json")
     config.include(".indexes")

@@ -61,16 +61,28 @@ def check_supported(connection: MongoConnection, asked_by: str = VIEW_OPTION) ->
     connection.transactions_checked = True
 
 
+def transactions_available(connection: MongoConnection) -> bool:
+    """Whether the server runs transactions, asked once a process where it does."""
+    try:
+        check_supported(connection)
+    except TransactionsUnsupported:
+        return False
+    return True
+
+
 def run_in_transaction(target: Any, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """``work(*args, **kwargs)`` in one MongoDB transaction on the application's
     client, run again on a transient error; ``target`` is a request or a registry.
 
     ``work`` may run more than once: let it only read and write MongoDB.
     """
-    return _run(target, "run_in_transaction", work, *args, **kwargs)
+    return run_transaction(target, "run_in_transaction", work, *args, **kwargs)
 
 
-def _run(target: Any, asked_by: str, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+def run_transaction(
+    target: Any, asked_by: str, work: Callable[..., T], *args: Any, **kwargs: Any
+) -> T:
+    """:func:`run_in_transaction`, naming ``asked_by`` where the server has none."""
     connection = get_connection(getattr(target, "registry", target))
     check_supported(connection, asked_by)
 
@@ -110,7 +122,7 @@ def _transaction_view(view: Callable[..., Any], info: Any) -> Callable[..., Any]
             close_cursors(request)  # before the commit ends their session
             return result
 
-        return _run(request, VIEW_OPTION, work)
+        return run_transaction(request, VIEW_OPTION, work)
 
     return in_transaction
 

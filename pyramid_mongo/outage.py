@@ -40,6 +40,16 @@ log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 30
 MESSAGE = "The database is unavailable at the moment. Please try again shortly."
+# What a client that sent a change must know: it may have been made anyway.
+MAY_HAVE_WRITTEN = (
+    " The change you sent may or may not have been made. To make it exactly once, send it"
+    " again with the same Idempotency-Key header; without one, look before you repeat it."
+)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def outage_message(request: Request) -> str:
+    return MESSAGE if request.method in SAFE_METHODS else MESSAGE + MAY_HAVE_WRITTEN
 _RETRY_AFTER = {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
@@ -53,7 +63,7 @@ def database_unavailable(exc: Exception, request: Request) -> HTTPException:
     the user)."""
     note_outage(exc, request)
     request.mongodb_unavailable = True
-    answer = error_response(request, HTTPServiceUnavailable, MESSAGE)
+    answer = error_response(request, HTTPServiceUnavailable, outage_message(request))
     answer.headers.update(_RETRY_AFTER)
     return answer
 
@@ -104,7 +114,7 @@ def outage_tween_factory(handler: Callable[[Request], Response], registry: Any) 
                 if not is_outage(again):
                     raise
                 note_outage(exc, request)  # the outage page itself needed MongoDB
-                return HTTPServiceUnavailable(MESSAGE, headers=_RETRY_AFTER)
+                return HTTPServiceUnavailable(outage_message(request), headers=_RETRY_AFTER)
 
     return answer_outages
 

@@ -23,7 +23,7 @@ from pyramid_mongo import (
 )
 from pyramid_mongo.counters import current
 from pyramid_mongo.http import message_of, prefers_json
-from pyramid_mongo.outage import MESSAGE, RETRY_AFTER_SECONDS, note_outage
+from pyramid_mongo.outage import RETRY_AFTER_SECONDS, note_outage, outage_message
 
 LATEST = 5
 MAX_PATH = 200  # characters of a visit's path kept: what a client sends is bounded
@@ -121,7 +121,7 @@ def unavailable_page(exc: ConnectionFailure, request: Request) -> dict[str, Any]
     note_outage(exc, request)
     request.response.status = 503
     request.response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return {"message": MESSAGE}
+    return {"message": outage_message(request)}
 
 
 @view_config(route_name="accounts", request_method="GET", renderer="json")

@@ -24,6 +24,16 @@ def test_create_answers_201_with_location_and_etag(testapp, lamp):
     assert shown.json == lamp.json and shown.headers["ETag"] == '"1"'
 
 
+def test_a_retried_create_with_its_idempotency_key_is_stored_once(testapp, mongodb_db, item_body):
+    headers = {"Idempotency-Key": '"create-lamp-1"'}
+    first = testapp.post_json("/api/items", item_body(name="lamp"), headers=headers, status=201)
+    again = testapp.post_json("/api/items", item_body(name="lamp"), headers=headers, status=201)
+    assert again.json == first.json and again.location == first.location
+    assert mongodb_db.items.count_documents({}) == 1
+    other = item_body(name="desk")
+    testapp.post_json("/api/items", other, headers={**headers, **JSON}, status=422)
+
+
 def test_a_body_the_model_refuses_is_422_naming_each_field(testapp, mongodb_db, item_body):
     body = item_body(name="", tags=["ok", 5], rev=7, **{"$set": {"x": 1}, "a.b": 1})
     refused = testapp.post_json("/api/items", body, headers=JSON, status=422)

@@ -68,8 +68,16 @@ def list_items(request):
     return {"items": items, "next": following}
 
 
-@view_config(route_name="api.items", request_method="POST", renderer="json", require_csrf=False)
+@view_config(
+    route_name="api.items",
+    request_method="POST",
+    renderer="json",
+    require_csrf=False,
+    mongodb_idempotent=True,
+)
 def create_item(request):
+    """A client that sends an Idempotency-Key may retry until it gets an
+    answer: the item is stored once, and every retry gets the same 201."""
     item = validate_body(request, Item, fields=ITEM_FIELDS)  # 422 naming each field
     try:
         request.db.items.insert_one(item.to_document())
