@@ -50,6 +50,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def outage_message(request: Request) -> str:
     return MESSAGE if request.method in SAFE_METHODS else MESSAGE + MAY_HAVE_WRITTEN
+
+
 _RETRY_AFTER = {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
