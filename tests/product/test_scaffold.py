@@ -52,6 +52,8 @@ def expected_files(package: str, extension: str, auth: bool = True) -> list[str]
         "CHANGES.txt",
         "MANIFEST.in",
         "README.txt",
+        "deploy/nginx.conf",
+        f"deploy/{package}.service",
         "development.ini",
         "production.ini",
         "pyproject.toml",
