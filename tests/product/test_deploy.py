@@ -59,20 +59,20 @@ class Site:
 
     def raw(self, data: bytes, timeout=5.0) -> bytes:
         """What the server sends back to ``data``, until it closes the connection."""
-        with socket.create_connection(("127.0.0.1", self.https), timeout=timeout) as plain:
-            with self.context.wrap_socket(plain, server_hostname=HOST) as sock:
-                sock.sendall(data)
-                received = b""
-                deadline = time.monotonic() + timeout
-                while time.monotonic() < deadline:
-                    try:
-                        chunk = sock.recv(65536)
-                    except (TimeoutError, ssl.SSLError, ConnectionError):
-                        break
-                    if not chunk:
-                        break
-                    received += chunk
-                return received
+        plain = socket.create_connection(("127.0.0.1", self.https), timeout=timeout)
+        with plain, self.context.wrap_socket(plain, server_hostname=HOST) as sock:
+            sock.sendall(data)
+            received = b""
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                try:
+                    chunk = sock.recv(65536)
+                except (TimeoutError, ssl.SSLError, ConnectionError):
+                    break
+                if not chunk:
+                    break
+                received += chunk
+            return received
 
 
 def nginx_conf(project: Path, where: Path, app_port: int, https: int, http: int) -> Path:
