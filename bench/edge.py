@@ -1,0 +1,110 @@
+"""What the production edge costs a request: the allowed-hosts check and the
+idempotency lookup of a view that takes ``Idempotency-Key``, for a request
+without the header, against the same application without them, in this
+one process, on the same server.
+
+Both applications include ``pyramid_mongo`` and ``pyramid_mongo.http`` and
+serve one view that reads a document (a POST: what an idempotent view
+answers). Ours adds ``mongodb.allowed_hosts`` and ``mongodb_idempotent=True``.
+Printed: requests per second of each, their ratio (CPU), its 95 % interval
+of the median, and the goal (at most 1.02).
+
+    python bench/edge.py [--rounds N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import time
+from collections.abc import Callable
+
+from overhead import judged
+from pymongo import MongoClient
+from pyramid.config import Configurator
+from pyramid.response import Response
+
+from pyramid_mongo import get_connection
+from pyramid_mongo.devserver import EmbeddedServer
+
+GOAL = 1.02
+DB_NAME = "bench_edge"
+COUNT = 2000
+
+
+def read(request):
+    return Response(str(request.db.items.find_one({"_id": 1})))
+
+
+def app_of(url: str, edge: bool) -> Callable:
+    settings = {"mongodb.url": url, "mongodb.db_name": DB_NAME}
+    if edge:
+        settings["mongodb.allowed_hosts"] = "shop.example localhost"
+    with Configurator(settings=settings) as config:
+        config.include("pyramid_mongo")
+        config.include("pyramid_mongo.http")
+        config.add_route("read", "/read")
+        options = {"mongodb_idempotent": True} if edge else {}
+        config.add_view(read, route_name="read", require_csrf=False, **options)
+        return config.make_wsgi_app()
+
+
+def cpu_seconds(app: Callable, count: int) -> float:
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/read",
+        "SERVER_NAME": "shop.example",
+        "SERVER_PORT": "443",
+        "HTTP_HOST": "shop.example",
+        "CONTENT_LENGTH": "0",
+        "wsgi.url_scheme": "https",
+    }
+
+    def start_response(status, headers, exc_info=None):
+        assert status.startswith("200"), status
+
+    gc.collect()
+    started = time.process_time()
+    for _ in range(count):
+        body = app(dict(environ), start_response)
+        b"".join(body)
+        if hasattr(body, "close"):
+            body.close()
+    return time.process_time() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=15)
+    args = parser.parse_args()
+    server = EmbeddedServer(":memory:")
+    url = server.start() + "?retryWrites=false"
+    with MongoClient(url) as seeding:
+        seeding[DB_NAME].items.insert_one({"_id": 1, "n": 1})
+    apps = {"without": app_of(url, edge=False), "with": app_of(url, edge=True)}
+    try:
+        for app in apps.values():
+            cpu_seconds(app, COUNT // 4)  # warm up both
+        ratios, rates = [], {name: [] for name in apps}
+        for _ in range(args.rounds):
+            seconds = {name: cpu_seconds(app, COUNT) for name, app in apps.items()}
+            for name in apps:
+                rates[name].append(COUNT / seconds[name])
+            ratios.append(seconds["with"] / seconds["without"])
+        ratio, low, high, said = judged(ratios, GOAL)
+        hand = sorted(rates["without"])[len(ratios) // 2]
+        ours = sorted(rates["with"])[len(ratios) // 2]
+        heading = f"{'request':<26} {'hand rps':>9} {'ours rps':>9} {'ratio':>6}"
+        print(f"{heading} {'95% of median':>13} {'goal':>6}")
+        print(
+            f"{'allowed hosts + idem. key':<26} {hand:>9.0f} {ours:>9.0f} {ratio:>6.3f}"
+            f" {low:>6.3f}-{high:<6.3f} {GOAL:>6.2f} {said}"
+        )
+    finally:
+        for app in apps.values():
+            get_connection(app.registry).close()
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
