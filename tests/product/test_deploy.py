@@ -93,6 +93,7 @@ def nginx_conf(project: Path, where: Path, app_port: int, https: int, http: int)
         "server_name example.com;": f"server_name {HOST};",
         "/etc/letsencrypt/live/example.com/fullchain.pem": str(cert),
         "/etc/letsencrypt/live/example.com/privkey.pem": str(key),
+        f"alias /srv/{PACKAGE}/var/error-pages/;": f"alias {where}/error-pages/;",
     }
     for shipped, local in replaced.items():
         assert shipped in site, shipped
@@ -136,6 +137,15 @@ def deployed(tmp_path_factory):
         ini, pserve=str(Path(sys.executable).with_name("pserve")), mongodb_url=database.url,
         cwd=project,
     )  # fmt: skip
+    # The deploy's step before the app starts (the systemd unit's ExecStartPre).
+    pages = subprocess.run(
+        [str(Path(sys.executable).with_name("pyramid-mongo-error-pages")), str(ini),
+         str(where / "error-pages")],
+        env={**os.environ, "MONGODB_URL": database.url, "PYTHONPATH": str(project)},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert pages.returncode == 0, pages.stderr
+    assert pages.stdout.count("wrote ") == 16 and not pages.stderr
     conf = nginx_conf(project, where, app_port, https, http)
     nginx_log = (where / "nginx.out").open("w+")
     nginx = subprocess.Popen(
@@ -203,9 +213,11 @@ def test_urls_are_https_on_the_public_host_whatever_the_client_claims(deployed):
 )  # fmt: skip
 def test_a_missing_repeated_invalid_or_unknown_host_is_refused(deployed, host_lines):
     site, _, _ = deployed
-    answer = site.raw(b"GET /api/items HTTP/1.1\r\n" + host_lines + b"Connection: close\r\n\r\n")
+    request = b"GET / HTTP/1.1\r\n" + host_lines + b"Accept: text/html\r\nConnection: close\r\n\r\n"
+    answer = site.raw(request)
     assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
     assert b"evil.example/" not in answer
+    assert b"<title>Bad Request \xc2\xb7 Pyramid Mongo Project</title>" in answer  # the app's page
 
 
 def test_transfer_encoding_with_content_length_never_runs_a_second_request(deployed):
@@ -268,8 +280,12 @@ def test_a_body_over_the_limit_is_refused_before_it_reaches_python(deployed):
         "POST", "/api/items", big, {"Content-Type": "application/json"}, timeout=30
     )
     assert status == 413
-    # nginx's own answer: the app's (a problem+json) has its security headers.
-    assert "X-Content-Type-Options" not in headers
+    # nginx's own answer (the app's would carry its CSP), in the app's words.
+    assert "Content-Security-Policy" not in headers
+    assert headers["Content-Type"] == "application/problem+json"  # an /api/ path
+    as_page = site.request("POST", "/form", big, {"Accept": "text/html"}, timeout=30)
+    assert as_page[0] == 413 and as_page[1]["Content-Type"] == "text/html"
+    assert b"larger than this site takes" in as_page[2] and b"Pyramid Mongo Project" in as_page[2]
 
 
 def test_retrying_clients_store_each_item_exactly_once_through_kill_9(deployed):
@@ -336,3 +352,17 @@ def test_retrying_clients_store_each_item_exactly_once_through_kill_9(deployed):
     assert set(counts.values()) == {1}, counts
     for name in names:
         assert answers[name]["_id"] == str(stored[name]["_id"])
+
+
+def test_the_app_not_answering_is_its_own_page_saying_a_write_may_have_happened(deployed):
+    """Last in this module: it stops the app."""
+    site, _, served = deployed
+    served.stop()
+    status, headers, body = site.request(
+        "POST", "/api/items", b"{}", {"Accept": "application/json"}
+    )
+    assert status == 502 and headers["Content-Type"] == "application/problem+json"
+    problem = json.loads(body)
+    assert problem["status"] == 502 and "Idempotency-Key" in problem["detail"]
+    status, headers, body = site.request("GET", "/", headers={"Accept": "text/html"})
+    assert status == 502 and b"<title>Bad Gateway" in body
