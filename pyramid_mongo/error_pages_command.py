@@ -56,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("config_uri", help="the INI file, e.g. production.ini")
     parser.add_argument("folder", help="where the files go (made if missing)")
     parser.add_argument(
-        "--url", help="the site's public URL, for the pages' links (default: the first allowed host)"
+        "--url", help="the site's public URL, for the pages' links (default: its first host)"
     )
     return parser
 
