@@ -86,8 +86,10 @@ def main() -> None:
         for app in apps.values():
             cpu_seconds(app, COUNT // 4)  # warm up both
         ratios, rates = [], {name: [] for name in apps}
-        for _ in range(args.rounds):
-            seconds = {name: cpu_seconds(app, COUNT) for name, app in apps.items()}
+        for round_number in range(args.rounds):
+            # Each goes first in every other round: no order favours one.
+            order = list(apps.items()) if round_number % 2 else list(apps.items())[::-1]
+            seconds = {name: cpu_seconds(app, COUNT) for name, app in order}
             for name in apps:
                 rates[name].append(COUNT / seconds[name])
             ratios.append(seconds["with"] / seconds["without"])

@@ -51,6 +51,7 @@ from .settings import get_settings
 VIEW_OPTION = "mongodb_idempotent"
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
+_ENVIRON_KEY = "HTTP_" + HEADER.upper().replace("-", "_")
 _OWNER = "pyramid_mongo.idempotency_owner"  # in the environ: pyramid_retry's attempts share it
 # What describes an answer; the rest (a cookie, a date) is not the answer's to repeat.
 KEPT_HEADERS = ("Content-Type", "Location", "ETag", "Last-Modified", "Content-Location", "Link")
@@ -62,7 +63,7 @@ _TTL_INDEX = "expires_ttl"
 def read_key(request: Request) -> str | None:
     """The request's key: a structured-field string (``"..."``), or, as many
     clients send it, the bare text; 1 to 255 printable ASCII characters."""
-    value = request.headers.get(HEADER)
+    value = request.environ.get(_ENVIRON_KEY)  # request.headers, without building it
     if value is None:
         return None
     value = value.strip(" \t")
@@ -280,6 +281,8 @@ def _idempotent_view(view: Callable[..., Response], info: Any) -> Callable[..., 
         _declared(info.registry).append(index)
 
     def answer_once(context: Any, request: Request) -> Response:
+        if _ENVIRON_KEY not in request.environ:
+            return view(context, request)
         key = read_key(request)
         if key is None or (request.content_length or 0) > largest_body:
             return view(context, request)  # a body too large for any view: its own 413

@@ -69,9 +69,18 @@ def allowed_hosts_tween_factory(handler: Handler, registry: Registry) -> Handler
     # The page of a refusal is built on a host of the list, never the one sent.
     safe_host = next((name for name in allowed if not name.startswith(".")), allowed[0][1:])
 
+    # The Host headers already found good: a set lookup, not a parse, for the
+    # few a site is reached by (bounded, so that a flood of names costs no memory).
+    known_good: set[str] = set()
+
     def answer_allowed_hosts(request: Request) -> Response:
-        problem = host_problem(request.environ.get("HTTP_HOST"), allowed)
+        host = request.environ.get("HTTP_HOST")
+        if host in known_good:
+            return handler(request)
+        problem = host_problem(host, allowed)
         if problem is None:
+            if len(known_good) < 64:
+                known_good.add(host)
             return handler(request)
         request.environ["HTTP_HOST"] = safe_host
         refusal = error_response(request, HTTPBadRequest, problem)
