@@ -240,6 +240,10 @@ def test_transfer_encoding_with_content_length_never_runs_a_second_request(deplo
 
 
 def test_trickling_clients_do_not_keep_a_request_from_answering(deployed):
+    """200 connections, from ten addresses (20 each: within nginx's limit per
+    client), that send a byte now and then: half inside the TLS handshake,
+    half a request's headers that never end. A normal request still answers
+    within a second."""
     site, _, _ = deployed
     stop = threading.Event()
     sockets = []
@@ -249,21 +253,26 @@ def test_trickling_clients_do_not_keep_a_request_from_answering(deployed):
             for sock in list(sockets):
                 try:
                     sock.send(b"X")
-                except OSError:
+                except (OSError, ssl.SSLError):
                     sockets.remove(sock)
             stop.wait(0.5)
 
     try:
-        for _ in range(200):
-            # From another loopback address: nginx's per-client limit is theirs.
-            sock = socket.socket()
-            sock.bind(("127.0.0.2", 0))
-            sock.connect(("127.0.0.1", site.https))
-            sock.send(b"\x16")  # the start of a TLS handshake, never finished
-            sockets.append(sock)
+        for number in range(200):
+            plain = socket.socket()
+            plain.bind((f"127.0.0.{2 + number // 20}", 0))
+            plain.connect(("127.0.0.1", site.https))
+            if number % 2:
+                plain.send(b"\x16")  # the start of a TLS handshake, never finished
+                sockets.append(plain)
+            else:
+                sock = site.context.wrap_socket(plain, server_hostname=HOST)
+                sock.send(b"GET / HTTP/1.1\r\nHost: shop.example\r\nX-Slow: ")
+                sockets.append(sock)
         feeder = threading.Thread(target=trickle)
         feeder.start()
         time.sleep(1)
+        assert len(sockets) == 200  # all of them still held open
         started = time.monotonic()
         status, _, _ = site.request("GET", "/api/items", headers={"Accept": "application/json"})
         assert status == 200 and time.monotonic() - started < 1.0

@@ -116,6 +116,17 @@ def test_the_csrf_token_known_before_login_is_refused_after_it(testapp):
 @pytest.mark.parametrize("path", ["/login", "/signup"])
 def test_hostile_forms_are_a_400_and_store_nothing(testapp, mongodb_db, path, fields, files):
     token = testapp.get(path).forms[0]["csrf_token"].value
-    testapp.post(path, {**fields, "csrf_token": token}, upload_files=files, status=400)
+    page = testapp.post(path, {**fields, "csrf_token": token}, upload_files=files, status=400)
+    assert 'class="brand"' in page.text  # the project's own page, in its layout
     assert mongodb_db.users.count_documents({}) == 0
     assert mongodb_db.login_failures.count_documents({}) == 0
+
+
+@pytest.mark.parametrize("path", ["/login", "/signup", "/logout"])
+def test_a_csrf_token_sent_as_a_file_is_a_400_naming_it(testapp, mongodb_db, path):
+    testapp.get("/login")  # a session, so a token to check against
+    fields = {"email": "ada@example.com", "password": PASSWORD}
+    files = [("csrf_token", "token.txt", b"x")]
+    page = testapp.post(path, fields, upload_files=files, status=400)
+    assert "csrf_token" in page.text and 'class="brand"' in page.text
+    assert mongodb_db.users.count_documents({}) == 0
