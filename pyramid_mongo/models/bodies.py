@@ -28,7 +28,8 @@ def validate_body(
     """The request's JSON body as a ``model``, or a 422 naming each field.
 
     ``fields``: the keys a client may send (others answer 422: an ``_id``,
-    a revision, an operator never reach the database); ``current``: the
+    a revision, an operator never reach the database), by default the
+    model's ``client_fields``; ``current``: the
     stored document the body replaces those fields of, or, with ``merge``,
     patches (RFC 7396: ``null`` removes a field); a patch of another media
     type is a 415 with ``Accept-Patch`` (RFC 5789).
@@ -41,6 +42,8 @@ def validate_body(
     body = json_body(request)
     if not isinstance(body, dict):
         raise _unprocessable(request, model, [{"pointer": "", "message": "Not a JSON object."}])
+    if fields is None:
+        fields = getattr(model, "client_fields", None)
     accepted = set(fields) if fields is not None else None
     refused = [key for key in body if accepted is not None and key not in accepted]
     # Every problem in one answer: a key not accepted hides no field's error.

@@ -48,6 +48,8 @@ from .partial import partial_model
 from .schema import BsonType, derive
 from .stored import StoredDocumentInvalid, remember_collection
 
+EXAMPLE_ID = "665f1f77bcf86cd799439011"
+
 
 class _ObjectId(BsonType):
     """An ObjectId; from JSON (a request), its 24 hex digits."""
@@ -72,6 +74,10 @@ class _ObjectId(BsonType):
             ),
             serialization=core_schema.plain_serializer_function_ser_schema(str, when_used="json"),
         )
+
+    def __get_pydantic_json_schema__(self, schema: Any, handler: Any) -> dict[str, Any]:
+        """As JSON (OpenAPI, a form): the 24 hexadecimal digits."""
+        return {"type": "string", "pattern": "^[0-9a-fA-F]{24}$", "examples": [EXAMPLE_ID]}
 
 
 class _Decimal(BsonType):
@@ -199,6 +205,9 @@ class Document(MongoModel):
 
     id: ObjectIdField = Field(default_factory=ObjectId, alias="_id")
     mongo_indexes: ClassVar[Sequence[IndexModel]] = ()
+    # The fields a client may set (validate_body, the forms, OpenAPI's
+    # request bodies); None: every field.
+    client_fields: ClassVar[Sequence[str] | None] = None
 
 
 def _bson(value: Any) -> Any:

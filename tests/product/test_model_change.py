@@ -58,8 +58,8 @@ def test_a_required_field_added_with_items_stored(
     source = models.read_text()
     models.write_text(
         source.replace("    rev: Annotated", PRICE + "    rev: Annotated").replace(
-            'ITEM_FIELDS = ("name", "note", "tags")',
-            'ITEM_FIELDS = ("name", "note", "tags", "price")',
+            'client_fields: ClassVar = ("name", "note", "tags")',
+            'client_fields: ClassVar = ("name", "note", "tags", "price")',
         )
     )
     with caplog.at_level(logging.WARNING, logger="pyramid_mongo"):

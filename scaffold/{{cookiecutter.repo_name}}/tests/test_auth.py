@@ -65,12 +65,15 @@ def test_repeated_failures_make_the_address_wait(testapp):
     testapp.reset()
     for _ in range(5):
         log_in(testapp, password="not the password", status=400)
-    assert "try again later" in log_in(testapp, status=429).text
+    refused = log_in(testapp, status=429)
+    assert "try again in 15 minutes" in refused.text  # the window of the oldest failure
+    assert refused.headers["Retry-After"] == "900"
 
 
 def test_the_protected_page_sends_strangers_to_log_in(testapp):
     response = testapp.get("/account", status=303)
     assert response.location.startswith("http://example.com/login")
+    assert "Log in to see your account." in response.follow().text  # and why
 
 
 @pytest.mark.parametrize("path", ["/signup", "/login", "/logout"])

@@ -143,20 +143,27 @@ def test_delete_is_204_and_honours_if_match(testapp, lamp):
     testapp.get(lamp.location, status=404)
 
 
-def test_the_list_pages_by_id_with_a_next_link(testapp, item_body):
+def test_the_list_pages_by_id_with_next_and_previous_links(testapp, item_body):
     names = [f"item {number:02}" for number in range(7)]
     for name in names:
         testapp.post_json("/api/items", item_body(name=name), status=201)
-    seen, url = [], "/api/items?limit=3"
+    seen, url, last = [], "/api/items?limit=3", None
     while url:
-        page = testapp.get(url)
+        last = page = testapp.get(url)
         assert len(page.json["items"]) <= 3
         seen += [item["name"] for item in page.json["items"]]
         url = page.json["next"]
-        assert ("Link" in page.headers) == (url is not None)
+        assert ('rel="next"' in page.headers.get("Link", "")) == (url is not None)
     assert seen == names  # oldest first, each once
+    back, url = [], last.json["previous"]
+    while url:  # and back again, newest page first
+        page = testapp.get(url)
+        back = [item["name"] for item in page.json["items"]] + back
+        url = page.json["previous"]
+    assert back + [item["name"] for item in last.json["items"]] == names
     assert testapp.get("/api/items").json["next"] is None
-    for query in ("limit=0", "limit=101", "limit=x", "limit=%C2%B2", "limit=²", "after=nope"):
+    assert testapp.get("/api/items").json["previous"] is None
+    for query in ("limit=0", "limit=101", "limit=x", "limit=%C2%B2", "limit=²", "after=nope", "before=x"):
         assert testapp.get(f"/api/items?{query}", status=400).json["status"] == 400
 
 

@@ -1,4 +1,7 @@
 from pyramid.config import Configurator
+{%- if not cookiecutter.auth %}
+from pyramid.csrf import CookieCSRFStoragePolicy
+{%- endif %}
 
 from .models import Item
 
@@ -23,12 +26,18 @@ def main(global_config, **settings):
         # Answers in the client's kind for a stale CSRF token or text that is
         # not UTF-8, and the pages every error gets: this project's own.
         config.include("pyramid_mongo.http")
+        # mongodb_model=Item on a view: the API's OpenAPI description (views/openapi.py).
+        config.include("pyramid_mongo.models.openapi")
         config.add_error_page(f"{PAGES}/error.{EXTENSION}")
         config.add_error_page(f"{PAGES}/404.{EXTENSION}", status=404)
         config.add_error_page(f"{PAGES}/503.{EXTENSION}", status=503)
         config.include(".routes")
 {%- if cookiecutter.auth %}
         config.include(".security")
+{%- else %}
+        # The item forms' CSRF token, in a cookie of its own: no sessions here.
+        config.set_csrf_storage_policy(CookieCSRFStoragePolicy(secure=False))
+        config.set_default_csrf_options(require_csrf=True)
 {%- endif %}
         # The name in every page's header.
         config.add_request_method(lambda request: PROJECT, "project_name", property=True)

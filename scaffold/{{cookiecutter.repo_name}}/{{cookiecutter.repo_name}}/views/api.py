@@ -48,24 +48,43 @@ def page_size(request):
     return int(value)
 
 
-@view_config(route_name="api.items", request_method="GET", renderer="json")
-def list_items(request):
-    """Oldest first, a page at a time: each page starts after the last id of
-    the one before (``next``), so any page costs what the first does."""
+def page_of(request, route_name):
+    """A page of items, oldest first: it starts after the last id of the page
+    before (``after``) or ends before the first of the page after
+    (``before``), so any page costs what the first does. The same pages for
+    the API and the HTML list (views/items.py); the URLs of the pages around
+    it, or None."""
     limit = page_size(request)
-    query = {}
-    after = request.GET.get("after")
-    if after is not None:
-        if not ObjectId.is_valid(after):
-            raise error_response(request, HTTPBadRequest, "'after' must be an item's id.")
-        query = {"_id": {"$gt": ObjectId(after)}}
-    found = list(request.db.items.find(query).sort("_id", 1).limit(limit + 1))
-    items = [Item.from_document(document) for document in found[:limit]]
-    following = None
-    if len(found) > limit:
-        following = request.route_url("api.items", _query={"limit": limit, "after": items[-1].id})
-        request.response.headers["Link"] = f'<{following}>; rel="next"'
-    return {"items": items, "next": following}
+    bounds = {}
+    for name, operator in (("after", "$gt"), ("before", "$lt")):
+        value = request.GET.get(name)
+        if value is not None:
+            if not ObjectId.is_valid(value):
+                raise error_response(request, HTTPBadRequest, f"'{name}' must be an item's id.")
+            bounds[operator] = ObjectId(value)
+    backwards = "$lt" in bounds and "$gt" not in bounds
+    query = {"_id": bounds} if bounds else {}
+    found = list(request.db.items.find(query).sort("_id", -1 if backwards else 1).limit(limit + 1))
+    more = len(found) > limit
+    found = found[:limit][::-1] if backwards else found[:limit]
+    items = [Item.from_document(document) for document in found]
+
+    def url(**where):
+        return request.route_url(route_name, _query={"limit": limit, **where})
+
+    following = url(after=items[-1].id) if items and (more or backwards) else None
+    previous = url(before=items[0].id) if items and (more if backwards else bounds) else None
+    return items, following, previous
+
+
+@view_config(route_name="api.items", request_method="GET", renderer="json", mongodb_model=Item)
+def list_items(request):
+    items, following, previous = page_of(request, "api.items")
+    links = [f'<{following}>; rel="next"'] if following else []
+    links += [f'<{previous}>; rel="prev"'] if previous else []
+    if links:
+        request.response.headers["Link"] = ", ".join(links)
+    return {"items": items, "next": following, "previous": previous}
 
 
 @view_config(
@@ -74,6 +93,7 @@ def list_items(request):
     renderer="json",
     require_csrf=False,
     mongodb_idempotent=True,
+    mongodb_model=Item,
 )
 def create_item(request):
     """A client that sends an Idempotency-Key may retry until it gets an
@@ -87,19 +107,31 @@ def create_item(request):
     return answer(request, item, 201)
 
 
-@view_config(route_name="api.item", request_method="GET", renderer="json")
+@view_config(route_name="api.item", request_method="GET", renderer="json", mongodb_model=Item)
 def show_item(request):
     item = stored_item(request)
     # 304 for a copy the client has; 412 where If-Match names another version.
     return check_read(request, etag_of(item)) or answer(request, item)
 
 
-@view_config(route_name="api.item", request_method="PUT", renderer="json", require_csrf=False)
+@view_config(
+    route_name="api.item",
+    request_method="PUT",
+    renderer="json",
+    require_csrf=False,
+    mongodb_model=Item,
+)
 def replace_item(request):
     return change_item(request, merge=False)
 
 
-@view_config(route_name="api.item", request_method="PATCH", renderer="json", require_csrf=False)
+@view_config(
+    route_name="api.item",
+    request_method="PATCH",
+    renderer="json",
+    require_csrf=False,
+    mongodb_model=Item,
+)
 def patch_item(request):
     """A JSON merge patch (RFC 7396): the fields it names; null removes one."""
     return change_item(request, merge=True)
@@ -123,7 +155,9 @@ def change_item(request, merge):
     return answer(request, item)
 
 
-@view_config(route_name="api.item", request_method="DELETE", require_csrf=False)
+@view_config(
+    route_name="api.item", request_method="DELETE", require_csrf=False, mongodb_model=Item
+)
 def delete_item(request):
     """An If-Match, when sent, must name the current version."""
     current = stored_item(request)

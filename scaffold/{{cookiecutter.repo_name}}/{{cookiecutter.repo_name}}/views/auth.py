@@ -7,6 +7,7 @@ must wait before it can try again.
 """
 
 import datetime as dt
+import math
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -74,8 +75,14 @@ def login(request):
         attempt = failures.insert_one({"email": email, "expires": _now() + FAILURE_WINDOW})
         recent = failures.count_documents({"email": email, "expires": {"$gt": _now()}})
     if recent > MAX_FAILURES:
+        # Free again once the oldest failure in the window has expired.
+        window = {"email": email, "expires": {"$gt": _now()}}
+        oldest = failures.find_one(window, sort=[("expires", 1)])
+        wait = _minutes_until(oldest["expires"]) if oldest else 1
         request.response.status = 429
-        return {"error": "Too many failed attempts: try again later.", "email": email}
+        request.response.headers["Retry-After"] = str(wait * 60)
+        message = f"Too many failed attempts: try again in {wait} minute{'s' if wait != 1 else ''}."
+        return {"error": message, "email": email}
     user = request.db.users.find_one({"email": email})
     if not _password_matches(user, password):
         request.response.status = 400
@@ -105,7 +112,16 @@ def account(request):
 
 @forbidden_view_config()
 def log_in_first(request):
+    """To the login page, saying why; back here once logged in."""
+    mine = request.matched_route is not None and request.matched_route.name == "account"
+    request.session.flash("Log in to see your account." if mine else "Log in to see that page.")
     return HTTPSeeOther(request.route_url("login", _query={"next": request.path}))
+
+
+def _minutes_until(moment):
+    """Whole minutes, rounded up, from now to a time PyMongo read (naive UTC)."""
+    aware = moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment
+    return max(1, math.ceil((aware - _now()).total_seconds() / 60))
 
 
 def _refused(request, error, email):

@@ -1,0 +1,191 @@
+"""HTML forms from the same model as the JSON API.
+
+``form_fields`` turns a model's fields into what a template needs to draw
+each input (its type, the limits and required mark the model says, the
+value, the error and the ids that tie them together); ``read_form`` reads
+a posted form through the model with the API's own validation, and gives
+back either the typed document or one message per field. A second model
+gets its pages from these two and a template loop::
+
+    fields = form_fields(Item, values=item)            # GET: the form
+    item, errors, values = read_form(request, Item)    # POST
+    if errors:
+        fields = form_fields(Item, values=values, errors=errors)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from pyramid.request import Request
+
+from ..http import form_text
+from .stored import problems_of
+
+# Longest text a form field may carry when the model sets no limit.
+DEFAULT_MAX_LENGTH = 10_000
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    input_type: str  # text, number, checkbox, datetime-local, or "textarea"
+    required: bool
+    value: str = ""
+    checked: bool = False
+    error: str | None = None
+    help: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)  # maxlength, min, pattern ...
+
+    @property
+    def id(self) -> str:
+        return f"field-{self.name}"
+
+    @property
+    def error_id(self) -> str:
+        return f"field-{self.name}-error"
+
+    @property
+    def described_by(self) -> str:
+        """For ``aria-describedby``: the help and the error, where there are."""
+        ids = [f"field-{self.name}-help"] if self.help else []
+        return " ".join([*ids, self.error_id] if self.error else ids)
+
+
+def client_fields(model: type[BaseModel], fields: Iterable[str] | None = None) -> tuple[str, ...]:
+    """The fields a client may set: ``fields``, else the model's
+    ``client_fields``, else all of them."""
+    if fields is not None:
+        return tuple(fields)
+    declared = getattr(model, "client_fields", None)
+    return tuple(declared) if declared else tuple(model.model_fields)
+
+
+def _schema_of(model: type[BaseModel]) -> dict[str, Any]:
+    schema: dict[str, Any] = model.model_json_schema(mode="validation")
+    return schema
+
+
+def _property(schema: dict[str, Any], name: str) -> dict[str, Any]:
+    found = dict(schema.get("properties", {}).get(name, {}))
+    for choice in found.get("anyOf", ()):  # Optional[X]: X's limits
+        if choice.get("type") != "null":
+            found = {**choice, **{k: v for k, v in found.items() if k != "anyOf"}}
+    return found
+
+
+def _shown(value: Any, kind: str) -> str:
+    if value is None:
+        return ""
+    if kind == "array":
+        return ", ".join(str(each) for each in value)
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%dT%H:%M")
+    return str(value)
+
+
+def form_fields(
+    model: type[BaseModel],
+    *,
+    fields: Iterable[str] | None = None,
+    values: Any = None,
+    errors: Mapping[str, str] | None = None,
+) -> list[FormField]:
+    """One ``FormField`` per field a client may set, in the model's order,
+    with ``values`` (a model, a document or the form as sent) shown."""
+    schema = _schema_of(model)
+    required = set(schema.get("required", ()))
+    if isinstance(values, BaseModel):
+        values = values.model_dump()
+    values = values or {}
+    drawn = []
+    for name in client_fields(model, fields):
+        prop = _property(schema, name)
+        kind = prop.get("type", "string")
+        attributes: dict[str, str] = {}
+        help_text: str | None = prop.get("description")
+        if kind == "boolean":
+            input_type = "checkbox"
+        elif kind in ("integer", "number"):
+            input_type = "number"
+            attributes["step"] = "1" if kind == "integer" else "any"
+            for limit, attribute in (("minimum", "min"), ("maximum", "max")):
+                if limit in prop:
+                    attributes[attribute] = str(prop[limit])
+        elif prop.get("format") == "date-time":
+            input_type = "datetime-local"
+        elif kind == "array":
+            input_type = "text"
+            items = prop.get("items", {})
+            most = prop.get("maxItems")
+            help_text = help_text or "Separated by commas" + (
+                f", at most {most}" if most is not None else ""
+            ) + (f", each at most {items['maxLength']} characters" if "maxLength" in items else "")
+        else:
+            length = prop.get("maxLength", DEFAULT_MAX_LENGTH)
+            input_type = "textarea" if length > 500 else "text"
+            attributes["maxlength"] = str(length)
+            if prop.get("minLength"):
+                attributes["minlength"] = str(prop["minLength"])
+        value = values.get(name, prop.get("default"))
+        drawn.append(
+            FormField(
+                name=name,
+                label=prop.get("title") or name.replace("_", " ").capitalize(),
+                input_type=input_type,
+                required=name in required,
+                value=_shown(value, kind) if not isinstance(value, str) else value,
+                checked=bool(value) if kind == "boolean" else False,
+                error=(errors or {}).get(name),
+                help=help_text,
+                attributes=attributes,
+            )
+        )
+    return drawn
+
+
+def read_form(
+    request: Request,
+    model: type[BaseModel],
+    *,
+    fields: Iterable[str] | None = None,
+    current: Mapping[str, Any] | None = None,
+) -> tuple[Any, dict[str, str], dict[str, str]]:
+    """The posted form through ``model``: ``(document, {}, values)``, or
+    ``(None, errors, values)`` with one message per field; a file sent in
+    a field's place is a 400 naming it. ``current``: the stored document
+    whose other fields the form keeps."""
+    schema = _schema_of(model)
+    sent: dict[str, str] = {}
+    data: dict[str, Any] = dict(current or {})
+    for name in client_fields(model, fields):
+        prop = _property(schema, name)
+        kind = prop.get("type", "string")
+        limit = prop.get("maxLength", DEFAULT_MAX_LENGTH)
+        if kind == "array":
+            limit = (prop.get("items", {}).get("maxLength", 200) + 2) * prop.get("maxItems", 100)
+        text = form_text(request, name, max_length=max(limit * 2, 100))  # the model says the rest
+        sent[name] = text
+        if kind == "boolean":
+            data[name] = name in request.POST
+        elif kind == "array":
+            data[name] = [part.strip() for part in text.split(",") if part.strip()]
+        elif text == "" and name not in schema.get("required", ()):
+            data.pop(name, None)  # left empty: the model's default
+        elif kind == "integer" and text.strip().lstrip("-").isdigit():
+            data[name] = int(text)
+        else:
+            data[name] = text
+    try:
+        return model.model_validate(data, strict=False), {}, sent
+    except ValidationError as exc:
+        errors: dict[str, str] = {}
+        for problem in problems_of(exc):
+            name = problem["pointer"].split("/")[1] if problem["pointer"] else ""
+            errors.setdefault(name, problem["message"])
+        return None, errors, sent
