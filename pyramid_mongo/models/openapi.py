@@ -26,6 +26,7 @@ from .forms import client_fields
 
 VIEW_OPTION = "mongodb_model"
 PROBLEM_JSON = "application/problem+json"
+_METHOD_ORDER = ["get", "post", "put", "patch", "delete"]
 _PARAMETER = re.compile(r"\{(\w+)(?::[^}]*)?\}")
 _REASONS = {
     200: "The resource",
@@ -120,7 +121,7 @@ def _operation(
 ) -> dict[str, Any]:
     answered, sent = _schemas(model, components)
     name = model.__name__
-    errors = {status: _answer(status) for status in (400, 503)}
+    errors = {str(status): _answer(status) for status in (400, 503)}
     body = {"required": True, "content": {"application/json": {"schema": sent}}}
     if not item and method == "GET":
         page = {
@@ -201,7 +202,7 @@ def openapi_document(registry: Registry, title: str, version: str = "1.0.0") -> 
             for name in _PARAMETER.findall(pattern)
         ]
         for method in (methods,) if isinstance(methods, str) else methods:
-            if method in ("HEAD", "OPTIONS"):
+            if method.lower() not in _METHOD_ORDER:
                 continue
             operation = _operation(method, bool(parameters), model, components)
             operation["operationId"] = f"{method.lower()}_{info['route_name'].replace('.', '_')}"
@@ -210,7 +211,10 @@ def openapi_document(registry: Registry, title: str, version: str = "1.0.0") -> 
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},
-        "paths": dict(sorted(paths.items())),
+        "paths": {
+            path: dict(sorted(methods.items(), key=lambda item: _METHOD_ORDER.index(item[0])))
+            for path, methods in sorted(paths.items())
+        },
         "components": {"schemas": components},
     }
 
