@@ -53,6 +53,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/start_up.py
 	$(BIN)/python bench/model_check.py
 	$(BIN)/python bench/edge.py
+	$(BIN)/python bench/html_list.py
 
 # Reinstall whenever the package's metadata changes.
 $(VENV)/.demo-installed: setup.cfg pyproject.toml

@@ -16,6 +16,7 @@ gets its pages from these two and a template loop::
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,7 +67,9 @@ def client_fields(model: type[BaseModel], fields: Iterable[str] | None = None) -
     return tuple(declared) if declared else tuple(model.model_fields)
 
 
+@functools.cache
 def _schema_of(model: type[BaseModel]) -> dict[str, Any]:
+    """Built once per model: pydantic takes a millisecond to make it."""
     schema: dict[str, Any] = model.model_json_schema(mode="validation")
     return schema
 

@@ -121,6 +121,7 @@ def _operation(
 ) -> dict[str, Any]:
     answered, sent = _schemas(model, components)
     name = model.__name__
+    one = f"{'an' if name[0].lower() in 'aeiou' else 'a'} {name}"
     errors = {str(status): _answer(status) for status in (400, 503)}
     body = {"required": True, "content": {"application/json": {"schema": sent}}}
     if not item and method == "GET":
@@ -134,12 +135,13 @@ def _operation(
             "parameters": [
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1}},
                 {"name": "after", "in": "query", "schema": {"type": "string"}},
+                {"name": "before", "in": "query", "schema": {"type": "string"}},
             ],
             "responses": {"200": _answer(200, page, headers=("Link",)), **errors},
         }
     if not item and method == "POST":
         return {
-            "summary": f"Create a {name}",
+            "summary": f"Create {one}",
             "parameters": [_header("Idempotency-Key")],
             "requestBody": body,
             "responses": {
@@ -151,7 +153,7 @@ def _operation(
     found = {"404": _answer(404), "412": _answer(412)}
     if method == "GET":
         return {
-            "summary": f"Read a {name}",
+            "summary": f"Read {one}",
             "parameters": [_header("If-None-Match"), _header("If-Match")],
             "responses": {
                 "200": _answer(200, answered, headers=("ETag",)),
@@ -162,7 +164,7 @@ def _operation(
         }
     if method == "DELETE":
         return {
-            "summary": f"Delete a {name}",
+            "summary": f"Delete {one}",
             "parameters": [_header("If-Match")],
             "responses": {"204": _answer(204), **found, **errors},
         }
@@ -171,7 +173,7 @@ def _operation(
         content = {kind: {"schema": patch} for kind in MERGE_PATCH_TYPES}
         body = {"required": True, "content": content}
     return {
-        "summary": f"{'Patch' if method == 'PATCH' else 'Replace'} a {name}",
+        "summary": f"{'Patch' if method == 'PATCH' else 'Replace'} {one}",
         "parameters": [_header("If-Match", required=True)],
         "requestBody": body,
         "responses": {

@@ -3,8 +3,11 @@ Selenium), as a person meets it: sign up, log out, log in wrong then right,
 the account page, a form whose token went stale, a page that is not there.
 Skipped, saying so, where Debian's chromium and chromium-driver are absent."""
 
+import json
 import shutil
 import sys
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -54,6 +57,7 @@ def browser(site):
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
         options.add_argument(flag)
     options.add_argument("--window-size=1100,900")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # CSP reports land there
     driver = webdriver.Chrome(service=webdriver.ChromeService(DRIVER), options=options)
     driver.implicitly_wait(5)
     yield driver
@@ -154,3 +158,107 @@ def test_a_page_that_is_not_there(site, browser):
     click(browser, "main a")  # Back to the home page
     assert browser.current_url == base + "/"
     browser.save_screenshot(str(shots / "not-found.png"))
+
+
+def csp_violations(browser) -> list[str]:
+    return [
+        e["message"]
+        for e in browser.get_log("browser")
+        if "Content Security Policy" in e["message"]
+    ]
+
+
+def names_listed(browser) -> list[str]:
+    return [a.text for a in browser.find_elements("css selector", "table.items td a")]
+
+
+def test_items_through_the_html_pages(site, browser):
+    """Create (one refused first), page through, edit, a stale edit from a
+    second window, delete after confirming: the forms the model draws."""
+    base, shots = site
+    browser.get(base + "/items")
+    fill(browser, name=" ")  # only spaces: the model refuses it, the browser does not
+    error = browser.find_element("id", "field-name-error")
+    assert error.get_attribute("role") == "alert" and error.text
+    described = browser.find_element("name", "name").get_attribute("aria-describedby")
+    assert "field-name-error" in described
+    browser.save_screenshot(str(shots / "item-refused.png"))
+    for name in ("lamp", "desk", "chair"):
+        browser.get(base + "/items")
+        fill(browser, name=name, tags="home, wood")
+        assert browser.find_element("tag name", "h1").text == name
+    browser.get(base + "/items?limit=2")
+    assert names_listed(browser) == ["lamp", "desk"]
+    click(browser, "a[rel=next]")
+    assert names_listed(browser) == ["chair"]
+    click(browser, "a[rel=prev]")
+    assert names_listed(browser) == ["lamp", "desk"]
+
+    click(browser, "table.items td a")  # lamp's edit page
+    lamp = browser.current_url
+    first = browser.current_window_handle
+    browser.switch_to.new_window("tab")  # someone else, meanwhile
+    browser.get(lamp)
+    fill(browser, note="moved to the hall")
+    browser.close()
+    browser.switch_to.window(first)
+    fill(browser, note="by the window")  # saved over a version that is gone
+    alert = browser.find_element("css selector", "main p.error[role=alert]")
+    assert "Someone changed this item" in alert.text
+    assert browser.find_element("name", "note").get_attribute("value") == "moved to the hall"
+    browser.save_screenshot(str(shots / "item-changed-meanwhile.png"))
+    fill(browser, note="by the window")  # again, on the current version
+    assert "version 3" in text(browser)
+
+    click(browser, "main form a")  # Delete…
+    assert "cannot be brought back" in text(browser)
+    fill(browser)
+    assert browser.current_url.startswith(base + "/items")
+    assert "lamp" not in names_listed(browser)
+    assert csp_violations(browser) == []
+
+
+def test_the_api_docs_work_offline_and_list_every_operation(site, browser):
+    base, _ = site
+    with urllib.request.urlopen(base + "/api/openapi.json") as answer:
+        document = json.load(answer)
+    browser.get(base + "/api/docs")
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            section = browser.find_element("id", operation["operationId"])
+            assert method.upper() in section.text and path in section.text
+    loaded = browser.execute_script(
+        "return performance.getEntriesByType('resource').map(entry => entry.name)"
+    )
+    assert all(url.startswith(base) for url in loaded), loaded  # nothing from elsewhere
+    assert csp_violations(browser) == []
+
+
+PAGES = ["/", "/items", "/api/docs", "/login", "/signup", "/nowhere"]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [1100, 400])
+def test_every_page_in_light_dark_and_at_400_px(site, browser, scheme, width):
+    """Screenshots to look at; what a test can see: nothing wider than the window."""
+    base, shots = site
+    browser.set_window_size(width, 900)
+    browser.execute_cdp_cmd(
+        "Emulation.setEmulatedMedia",
+        {"features": [{"name": "prefers-color-scheme", "value": scheme}]},
+    )
+    browser.get(base + "/items")
+    fill(browser, name=f"shown {scheme} {width}")
+    pages = [*PAGES, urllib.parse.urlparse(browser.current_url).path]
+    for path in pages:
+        browser.get(base + path)
+        wide = browser.execute_script(
+            "return document.documentElement.scrollWidth > window.innerWidth"
+        )
+        assert not wide, f"{path} is wider than {width} px"
+        background = browser.execute_script(
+            "return getComputedStyle(document.body).backgroundColor"
+        )
+        assert (background == "rgb(22, 26, 22)") == (scheme == "dark"), (path, background)
+        name = path.strip("/").replace("/", "-") or "home"
+        browser.save_screenshot(str(shots / f"{name}-{scheme}-{width}.png"))

@@ -40,6 +40,8 @@ def list_page(request, fields=None, status=200):
     request.response.status = status
     return {
         "items": items,
+        # Each item's URL is this and its id: one route_url a page, not one an item.
+        "items_url": request.route_url("items"),
         "next": following,
         "previous": previous,
         "fields": fields or form_fields(Item),

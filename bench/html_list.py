@@ -1,0 +1,126 @@
+"""What the HTML list of items costs against the JSON list of the same page,
+in the default generated project, in this one process, on the same server.
+
+Both answer GET of a page of 20 items from one application: ``/api/items``
+renders JSON, ``/items`` the page with its create form drawn from the model
+(``form_fields``) and the layout. Printed: requests per second of each,
+their ratio (CPU), its 95 % interval of the median, and the goal (at most
+1.10).
+
+    python bench/html_list.py [--rounds N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from cookiecutter.main import cookiecutter
+from overhead import judged
+from pymongo import MongoClient
+
+from pyramid_mongo import get_connection
+from pyramid_mongo.devserver import EmbeddedServer
+
+GOAL = 1.10
+COUNT = 500
+REPO = Path(__file__).resolve().parents[1]
+
+
+def cpu_seconds(app: Callable, path: str, count: int, cookie: str = "") -> float:
+    environ = {
+        "HTTP_COOKIE": cookie,
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "localhost",
+        "HTTP_ACCEPT": "text/html" if path == "/items" else "application/json",
+        "wsgi.url_scheme": "http",
+    }
+
+    def start_response(status, headers, exc_info=None):
+        assert status.startswith("200"), status
+
+    gc.collect()
+    started = time.process_time()
+    for _ in range(count):
+        body = app(dict(environ), start_response)
+        b"".join(body)
+        if hasattr(body, "close"):
+            body.close()
+    return time.process_time() - started
+
+
+def session_cookie(app: Callable) -> str:
+    """The cookie a browser holds after its first page: the session that
+    keeps the forms' CSRF token."""
+    given: list[str] = []
+
+    def start_response(status, headers, exc_info=None):
+        given.extend(value.split(";")[0] for name, value in headers if name == "Set-Cookie")
+
+    body = app({"REQUEST_METHOD": "GET", "PATH_INFO": "/items", "SERVER_NAME": "localhost",
+                "SERVER_PORT": "80", "HTTP_HOST": "localhost", "wsgi.url_scheme": "http"},
+               start_response)  # fmt: skip
+    b"".join(body)
+    return "; ".join(given)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=15)
+    args = parser.parse_args()
+    where = Path(tempfile.mkdtemp())
+    project = Path(
+        cookiecutter(str(REPO), directory="scaffold", no_input=True, output_dir=str(where))
+    )
+    sys.path.insert(0, str(project))
+    from pyramid_mongo_project import main as make_app  # the default project's name
+
+    server = EmbeddedServer(":memory:")
+    url = server.start() + "?retryWrites=false"
+    settings = {
+        "mongodb.url": url,
+        "mongodb.db_name": "bench_html",
+        "mongodb.json_adapters": "true",
+        "mongodb.session_secret": "b" * 40,
+    }
+    app = make_app({}, **settings)
+    with MongoClient(url) as client:
+        client.bench_html.items.insert_many(
+            [{"name": f"item {n}", "note": "", "tags": ["a", "b"], "rev": 1,
+              "created": __import__("datetime").datetime(2026, 1, 1)} for n in range(40)]
+        )  # fmt: skip
+    try:
+        cookie = session_cookie(app)
+        for path in ("/api/items", "/items"):
+            cpu_seconds(app, path, COUNT // 4, cookie)  # warm up both
+        ratios, rates = [], {"/api/items": [], "/items": []}
+        for round_number in range(args.rounds):
+            order = ["/api/items", "/items"][:: 1 if round_number % 2 else -1]
+            seconds = {path: cpu_seconds(app, path, COUNT, cookie) for path in order}
+            for path in seconds:
+                rates[path].append(COUNT / seconds[path])
+            ratios.append(seconds["/items"] / seconds["/api/items"])
+        ratio, low, high, said = judged(ratios, GOAL)
+        json_rps = sorted(rates["/api/items"])[len(ratios) // 2]
+        html_rps = sorted(rates["/items"])[len(ratios) // 2]
+        heading = f"{'page of 20 items':<26} {'JSON rps':>9} {'HTML rps':>9} {'ratio':>6}"
+        print(f"{heading} {'95% of median':>13} {'goal':>6}")
+        print(
+            f"{'/items vs /api/items':<26} {json_rps:>9.0f} {html_rps:>9.0f} {ratio:>6.3f}"
+            f" {low:>6.3f}-{high:<6.3f} {GOAL:>6.2f} {said}"
+        )
+    finally:
+        get_connection(app.registry).close()
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
