@@ -15,11 +15,9 @@ of the median, and the goal (at most 1.02).
 from __future__ import annotations
 
 import argparse
-import gc
-import time
 from collections.abc import Callable
 
-from overhead import judged
+from overhead import cpu_of, judged
 from pymongo import MongoClient
 from pyramid.config import Configurator
 from pyramid.response import Response
@@ -59,18 +57,7 @@ def cpu_seconds(app: Callable, count: int) -> float:
         "CONTENT_LENGTH": "0",
         "wsgi.url_scheme": "https",
     }
-
-    def start_response(status, headers, exc_info=None):
-        assert status.startswith("200"), status
-
-    gc.collect()
-    started = time.process_time()
-    for _ in range(count):
-        body = app(dict(environ), start_response)
-        b"".join(body)
-        if hasattr(body, "close"):
-            body.close()
-    return time.process_time() - started
+    return cpu_of(app, environ, count)
 
 
 def main() -> None:

@@ -13,15 +13,13 @@ their ratio (CPU), its 95 % interval of the median, and the goal (at most
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from cookiecutter.main import cookiecutter
-from overhead import judged
+from overhead import cpu_of, judged
 from pymongo import MongoClient
 
 from pyramid_mongo import get_connection
@@ -43,18 +41,7 @@ def cpu_seconds(app: Callable, path: str, count: int, cookie: str = "") -> float
         "HTTP_ACCEPT": "text/html" if path == "/items" else "application/json",
         "wsgi.url_scheme": "http",
     }
-
-    def start_response(status, headers, exc_info=None):
-        assert status.startswith("200"), status
-
-    gc.collect()
-    started = time.process_time()
-    for _ in range(count):
-        body = app(dict(environ), start_response)
-        b"".join(body)
-        if hasattr(body, "close"):
-            body.close()
-    return time.process_time() - started
+    return cpu_of(app, environ, count)
 
 
 def session_cookie(app: Callable) -> str:

@@ -249,7 +249,8 @@ def test_every_page_in_light_dark_and_at_400_px(site, browser, scheme, width):
     )
     browser.get(base + "/items")
     fill(browser, name=f"shown {scheme} {width}")
-    pages = [*PAGES, urllib.parse.urlparse(browser.current_url).path]
+    item = urllib.parse.urlparse(browser.current_url).path
+    pages = [*PAGES, item, item + "/delete"]
     for path in pages:
         browser.get(base + path)
         wide = browser.execute_script(

@@ -61,10 +61,13 @@ def expected_files(package: str, extension: str, auth: bool = True) -> list[str]
         "tests/conftest.py",
         "tests/test_functional.py",
         "tests/test_items.py",
+        "tests/test_openapi.py",
+        "tests/test_pages.py",
         "tests/test_views.py",
         f"{package}/__init__.py",
         f"{package}/models.py",
         f"{package}/routes.py",
+        f"{package}/static/favicon.ico",
         f"{package}/static/favicon.svg",
         f"{package}/static/theme.css",
         f"{package}/migrations/__init__.py",
@@ -72,9 +75,12 @@ def expected_files(package: str, extension: str, auth: bool = True) -> list[str]
         f"{package}/views/__init__.py",
         f"{package}/views/api.py",
         f"{package}/views/default.py",
+        f"{package}/views/items.py",
         f"{package}/views/notfound.py",
+        f"{package}/views/openapi.py",
     ]
-    pages = ["404", "503", "error", "home", "layout"]
+    pages = ["404", "503", "error", "home", "layout", "_fields", "items", "item_edit"]
+    pages += ["item_delete", "api_docs"]
     if auth:
         pages += ["account", "login", "signup"]
         files += [f"{package}/security.py", f"{package}/views/auth.py", "tests/test_auth.py"]
@@ -106,7 +112,7 @@ def test_each_choice_generates_exactly_its_files(tmp_path, answers, package, ext
         assert "session_secret =" not in (project / ini).read_text()  # no secret in git
     for path in project.rglob("*"):
         if path.is_file():
-            assert "cookiecutter" not in path.read_text(), path
+            assert b"cookiecutter" not in path.read_bytes(), path
     db_name = answers.get("db_name", package)
     assert f"mongodb.db_name = {db_name}\n" in (project / "development.ini").read_text()
     assert f"mongodb.db_name = {db_name}_test\n" in (project / "testing.ini").read_text()

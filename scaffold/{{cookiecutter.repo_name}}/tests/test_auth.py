@@ -56,8 +56,8 @@ def test_a_wrong_password_and_an_unknown_address_get_the_same_answer(testapp):
     testapp.reset()
     wrong = log_in(testapp, password="not the password", status=400)
     unknown = log_in(testapp, email="nobody@example.com", status=400)
-    message = re.search(r'id="error">([^<]*)<', wrong.text).group(1)
-    assert message == re.search(r'id="error">([^<]*)<', unknown.text).group(1)
+    message = re.search(r'id="error"[^>]*>([^<]*)<', wrong.text).group(1)
+    assert message == re.search(r'id="error"[^>]*>([^<]*)<', unknown.text).group(1)
 
 
 def test_repeated_failures_make_the_address_wait(testapp):
@@ -68,6 +68,16 @@ def test_repeated_failures_make_the_address_wait(testapp):
     refused = log_in(testapp, status=429)
     assert "try again in 15 minutes" in refused.text  # the window of the oldest failure
     assert refused.headers["Retry-After"] == "900"
+
+
+def test_a_refusal_is_announced_and_tied_to_the_inputs(testapp):
+    sign_up(testapp)
+    testapp.reset()
+    page = log_in(testapp, password="not the password", status=400)
+    error = page.html.find(id="error")
+    assert error["role"] == "alert" and "do not match" in error.text
+    for name in ("email", "password"):
+        assert "error" in page.html.find("input", {"name": name})["aria-describedby"].split()
 
 
 def test_the_protected_page_sends_strangers_to_log_in(testapp):

@@ -12,7 +12,7 @@ from pymongo.errors import DuplicateKeyError
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
-from pyramid_mongo import form_text
+from pyramid_mongo import form_text, outside_transaction
 from pyramid_mongo.models.forms import form_fields, read_form
 
 from ..models import Item
@@ -33,6 +33,15 @@ def tell(request, message):
     """A message on the next page, where the project has sessions."""
     if getattr(request, "has_accounts", False):
         request.session.flash(message)
+
+
+def name_taken(request, item):
+    """The unique index refused the name. Inside the request's transaction
+    (mongodb.transactions) that ended the transaction: nothing of the request
+    is kept, and what the page reads next is read outside it."""
+    if "tm.active" in request.environ:
+        request.tm.doom()
+    return {"name": f"An item named {item.name!r} exists."}
 
 
 def list_page(request, fields=None, status=200):
@@ -60,10 +69,11 @@ def create_item(request):
         try:
             request.db.items.insert_one(item.to_document())
         except DuplicateKeyError:  # the unique index Item declares
-            errors = {"name": f"An item named {item.name!r} exists."}
-        else:
-            tell(request, f"Created {item.name!r}.")
-            return HTTPSeeOther(request.route_url("item", id=item.id))
+            fields = form_fields(Item, values=values, errors=name_taken(request, item))
+            with outside_transaction(request.mongo_client):  # the request's has ended
+                return list_page(request, fields, status=422)
+        tell(request, f"Created {item.name!r}.")
+        return HTTPSeeOther(request.route_url("item", id=item.id))
     return list_page(request, form_fields(Item, values=values, errors=errors), status=422)
 
 
@@ -89,7 +99,7 @@ def save_item(request):
                 {"_id": current.id, "rev": current.rev}, item.to_document()
             )
         except DuplicateKeyError:
-            errors = {"name": f"An item named {item.name!r} exists."}
+            errors = name_taken(request, item)
         else:
             if saved.matched_count == 0:
                 fresh = stored_item(request)
