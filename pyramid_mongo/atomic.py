@@ -107,7 +107,10 @@ def run_transaction(
 def outside_transaction(client: MongoClient[Any]) -> Iterator[None]:
     """Operations of ``client`` in this block run on a session of their own,
     outside any transaction the code around them is in: a health check, a
-    counter's one atomic step."""
+    counter's one atomic step. With ``mongodb.transactions``, reach
+    ``request.db`` before the block (``outside_transaction(request.db.client)``
+    does): the request's transaction joins on that first use, and must not
+    join inside a block whose session ends with it."""
     with client.start_session(causal_consistency=False) as session, session.bind(end_session=False):
         yield
 
