@@ -98,10 +98,12 @@ class Served:
         pserve: str = PSERVE,
         mongodb_url: str | None = None,
         cwd: Path | None = None,
+        environ: dict[str, str] | None = None,
     ) -> None:
         self.ini = ini
         self.port = int(re.search(r"listen = [\w.]+:(\d+)", ini.read_text()).group(1))
         env = {k: v for k, v in os.environ.items() if k != "MONGODB_URL"}
+        env.update(environ or {})  # the deployment's variables, for this process alone
         if mongodb_url:
             env["MONGODB_URL"] = mongodb_url
         if cwd is not None:  # a project run from its folder, not installed

@@ -24,7 +24,7 @@ from pymongo import MongoClient
 from pyramid_mongo.devserver import free_port
 from tests.product.test_scaffold import bake
 from tests.servers import Server
-from tests.serving import Served, wait_until
+from tests.serving import Served, wait_until, without_python_warnings
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 OPENSSL = shutil.which("openssl")
@@ -127,57 +127,49 @@ def deployed(tmp_path_factory):
         "mongodb.health_route", "mongodb.idempotency_lease = 2\nmongodb.health_route"
     )
     ini.write_text(text)
-    environ = {
-        "MONGODB_SESSION_SECRET": "d" * 48,
-        "MONGODB_ALLOWED_HOSTS": HOST,
-    }
-    saved = {name: os.environ.get(name) for name in environ}
-    os.environ.update(environ)
-    served = Served(
-        ini, pserve=str(Path(sys.executable).with_name("pserve")), mongodb_url=database.url,
-        cwd=project,
-    )  # fmt: skip
-    # The deploy's step before the app starts (the systemd unit's ExecStartPre).
-    pages = subprocess.run(
-        [str(Path(sys.executable).with_name("pyramid-mongo-error-pages")), str(ini),
-         str(where / "error-pages")],
-        env={**os.environ, "MONGODB_URL": database.url, "PYTHONPATH": str(project)},
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert pages.returncode == 0, pages.stderr
-    assert pages.stdout.count("wrote ") == 16 and not pages.stderr
-    conf = nginx_conf(project, where, app_port, https, http)
-    nginx_log = (where / "nginx.out").open("w+")
-    nginx = subprocess.Popen(
-        [NGINX, "-c", str(conf), "-p", str(where), "-g", "daemon off;"],
-        stdout=nginx_log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    site = Site(where, https, http)
-
-    def up():
-        if nginx.poll() is not None:
-            raise AssertionError("nginx exited: " + (where / "nginx.out").read_text())
-        if served.process.poll() is not None:
-            raise AssertionError("pserve exited:\n" + served.output())
-        try:
-            return site.request("GET", "/healthz")[0] == 200
-        except OSError:
-            return False
-
+    # The deployment's variables, given to its processes, never to this one.
+    environ = {"MONGODB_SESSION_SECRET": "d" * 48, "MONGODB_ALLOWED_HOSTS": HOST}
+    running = []  # what to stop, whatever fails on the way
     try:
+        # The deploy's step before the app starts (the systemd unit's ExecStartPre).
+        pages = subprocess.run(
+            [str(Path(sys.executable).with_name("pyramid-mongo-error-pages")), str(ini),
+             str(where / "error-pages")],
+            env={**os.environ, **environ, "MONGODB_URL": database.url, "PYTHONPATH": str(project)},
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert pages.returncode == 0, pages.stderr
+        assert pages.stdout.count("wrote ") == 16 and not without_python_warnings(pages.stderr)
+        conf = nginx_conf(project, where, app_port, https, http)
+        served = Served(
+            ini, pserve=str(Path(sys.executable).with_name("pserve")), mongodb_url=database.url,
+            cwd=project, environ=environ,
+        )  # fmt: skip
+        running.append(served.stop)
+        nginx_log = (where / "nginx.out").open("w+")
+        nginx = subprocess.Popen(
+            [NGINX, "-c", str(conf), "-p", str(where), "-g", "daemon off;"],
+            stdout=nginx_log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        running.append(lambda: (nginx.terminate(), nginx.wait(30), nginx_log.close()))
+        site = Site(where, https, http)
+
+        def up():
+            if nginx.poll() is not None:
+                raise AssertionError("nginx exited: " + (where / "nginx.out").read_text())
+            if served.process.poll() is not None:
+                raise AssertionError("pserve exited:\n" + served.output())
+            try:
+                return site.request("GET", "/healthz")[0] == 200
+            except OSError:
+                return False
+
         wait_until(up, 60, "the deployed site")
         yield site, database, served
     finally:
-        nginx.terminate()
-        nginx.wait(30)
-        nginx_log.close()
-        served.stop()
+        for stop in reversed(running):
+            stop()
         database.stop()
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def test_urls_are_https_on_the_public_host_whatever_the_client_claims(deployed):
