@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from overhead import cpu_of, judged
+from overhead import compare_and_print, cpu_of
 from pymongo import MongoClient
 from pyramid.config import Configurator
 from pyramid.response import Response
@@ -70,24 +70,14 @@ def main() -> None:
         seeding[DB_NAME].items.insert_one({"_id": 1, "n": 1})
     apps = {"without": app_of(url, edge=False), "with": app_of(url, edge=True)}
     try:
-        for app in apps.values():
-            cpu_seconds(app, COUNT // 4)  # warm up both
-        ratios, rates = [], {name: [] for name in apps}
-        for round_number in range(args.rounds):
-            # Each goes first in every other round: no order favours one.
-            order = list(apps.items()) if round_number % 2 else list(apps.items())[::-1]
-            seconds = {name: cpu_seconds(app, COUNT) for name, app in order}
-            for name in apps:
-                rates[name].append(COUNT / seconds[name])
-            ratios.append(seconds["with"] / seconds["without"])
-        ratio, low, high, said = judged(ratios, GOAL)
-        hand = sorted(rates["without"])[len(ratios) // 2]
-        ours = sorted(rates["with"])[len(ratios) // 2]
-        heading = f"{'request':<26} {'hand rps':>9} {'ours rps':>9} {'ratio':>6}"
-        print(f"{heading} {'95% of median':>13} {'goal':>6}")
-        print(
-            f"{'allowed hosts + idem. key':<26} {hand:>9.0f} {ours:>9.0f} {ratio:>6.3f}"
-            f" {low:>6.3f}-{high:<6.3f} {GOAL:>6.2f} {said}"
+        compare_and_print(
+            "allowed hosts + idem. key",
+            ("hand rps", "ours rps"),
+            lambda count: cpu_seconds(apps["without"], count),
+            lambda count: cpu_seconds(apps["with"], count),
+            args.rounds,
+            COUNT,
+            GOAL,
         )
     finally:
         for app in apps.values():

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cookiecutter.main import cookiecutter
-from overhead import cpu_of, judged
+from overhead import compare_and_print, cpu_of
 from pymongo import MongoClient
 
 from pyramid_mongo import get_connection
@@ -86,23 +86,14 @@ def main() -> None:
         )  # fmt: skip
     try:
         cookie = session_cookie(app)
-        for path in ("/api/items", "/items"):
-            cpu_seconds(app, path, COUNT // 4, cookie)  # warm up both
-        ratios, rates = [], {"/api/items": [], "/items": []}
-        for round_number in range(args.rounds):
-            order = ["/api/items", "/items"][:: 1 if round_number % 2 else -1]
-            seconds = {path: cpu_seconds(app, path, COUNT, cookie) for path in order}
-            for path in seconds:
-                rates[path].append(COUNT / seconds[path])
-            ratios.append(seconds["/items"] / seconds["/api/items"])
-        ratio, low, high, said = judged(ratios, GOAL)
-        json_rps = sorted(rates["/api/items"])[len(ratios) // 2]
-        html_rps = sorted(rates["/items"])[len(ratios) // 2]
-        heading = f"{'page of 20 items':<26} {'JSON rps':>9} {'HTML rps':>9} {'ratio':>6}"
-        print(f"{heading} {'95% of median':>13} {'goal':>6}")
-        print(
-            f"{'/items vs /api/items':<26} {json_rps:>9.0f} {html_rps:>9.0f} {ratio:>6.3f}"
-            f" {low:>6.3f}-{high:<6.3f} {GOAL:>6.2f} {said}"
+        compare_and_print(
+            "/items vs /api/items",
+            ("JSON rps", "HTML rps"),
+            lambda count: cpu_seconds(app, "/api/items", count, cookie),
+            lambda count: cpu_seconds(app, "/items", count, cookie),
+            args.rounds,
+            COUNT,
+            GOAL,
         )
     finally:
         get_connection(app.registry).close()

@@ -173,6 +173,37 @@ def judged(ratios: list[float], goal: float) -> tuple[float, float, float, str]:
     return ratio, low, high, "met" if ratio <= goal else "MISSED"
 
 
+def compare_and_print(
+    row: str,
+    names: tuple[str, str],
+    baseline: Callable[[int], float],
+    ours: Callable[[int], float],
+    rounds: int,
+    count: int,
+    goal: float,
+) -> None:
+    """Rounds of ``count`` requests of each (``baseline(count)`` and
+    ``ours(count)`` give CPU seconds), each first in every other round, then
+    one line: both rates, the ratio, its 95 % interval of the median, the goal."""
+    baseline(count // 4), ours(count // 4)  # warm up both
+    ratios, rates = [], ([], [])
+    for number in range(rounds):
+        if number % 2:
+            base_seconds, our_seconds = baseline(count), ours(count)
+        else:
+            our_seconds, base_seconds = ours(count), baseline(count)
+        rates[0].append(count / base_seconds)
+        rates[1].append(count / our_seconds)
+        ratios.append(our_seconds / base_seconds)
+    ratio, low, high, said = judged(ratios, goal)
+    base_rps, our_rps = (statistics.median(each) for each in rates)
+    print(f"{'':<26} {names[0]:>9} {names[1]:>9} {'ratio':>6} {'95% of median':>13} {'goal':>6}")
+    print(
+        f"{row:<26} {base_rps:>9.0f} {our_rps:>9.0f} {ratio:>6.3f}"
+        f" {low:>6.3f}-{high:<6.3f} {goal:>6.2f} {said}"
+    )
+
+
 def calls_per_request(app: Callable, path: str, count: int = 50) -> float:
     requests_per_second(app, path, count)  # connections open, caches filled
     profile = cProfile.Profile()

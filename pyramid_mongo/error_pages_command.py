@@ -27,6 +27,7 @@ from pyramid.exceptions import ConfigurationError
 from pyramid.request import Request
 from pyramid.scripting import prepare
 
+from .http import error_response, first_host
 from .migrate_command import load_registry
 from .outage import MAY_HAVE_WRITTEN
 from .settings import get_settings
@@ -63,9 +64,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def page_request(registry: Any, url: str | None) -> Request:
     if url is None:
-        hosts = get_settings(registry).web.allowed_hosts or ("localhost",)
-        host = next((name for name in hosts if not name.startswith(".")), hosts[0].lstrip("."))
-        url = f"https://{host}"
+        url = f"https://{first_host(get_settings(registry).web.allowed_hosts)}"
     request = Request.blank("/", base_url=url)
     request.registry = registry
     request.mongodb_unavailable = True  # the pages are rendered without MongoDB
@@ -73,8 +72,6 @@ def page_request(registry: Any, url: str | None) -> Request:
 
 
 def write_pages(registry: Any, folder: Path, url: str | None = None) -> list[Path]:
-    from .http import error_response
-
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for status, message in MESSAGES.items():

@@ -19,6 +19,7 @@ from pyramid.httpexceptions import HTTPBadRequest, HTTPError, HTTPException
 from pyramid.request import Request
 
 from .conditional import changed_meanwhile, check_if_match, check_read, preconditions
+from .edge import first_host
 from .errors import (
     PROBLEM_JSON,
     add_error_page,
@@ -43,6 +44,7 @@ __all__ = [
     "check_read",
     "error_response",
     "file_response",
+    "first_host",
     "form_text",
     "json_body",
     "list_elements",

@@ -60,6 +60,13 @@ def host_problem(host: str | None, allowed: tuple[str, ...]) -> str | None:
     return f"This server does not answer for the host {name!r}."
 
 
+def first_host(allowed: tuple[str, ...] | None) -> str:
+    """A host name of the list to build pages on: the first one that is not
+    a domain pattern (``.example.com`` gives ``example.com``)."""
+    names = allowed or ("localhost",)
+    return next((name for name in names if not name.startswith(".")), names[0][1:])
+
+
 def allowed_hosts_tween_factory(handler: Handler, registry: Registry) -> Handler:
     web = get_settings(registry).web
     allowed = web.allowed_hosts
@@ -67,7 +74,7 @@ def allowed_hosts_tween_factory(handler: Handler, registry: Registry) -> Handler
         return handler
     headers = security_headers(web)
     # The page of a refusal is built on a host of the list, never the one sent.
-    safe_host = next((name for name in allowed if not name.startswith(".")), allowed[0][1:])
+    safe_host = first_host(allowed)
 
     # The Host headers already found good: a set lookup, not a parse, for the
     # few a site is reached by (bounded, so that a flood of names costs no memory).

@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from pyramid.config import Configurator
+from pyramid.interfaces import IRoutesMapper
 from pyramid.registry import Registry
 
 from .bodies import MERGE_PATCH_TYPES
@@ -189,7 +190,7 @@ def openapi_document(registry: Registry, title: str, version: str = "1.0.0") -> 
     """The OpenAPI 3.1 document of every view with ``mongodb_model``."""
     components: dict[str, Any] = {"Problem": _problem()}
     paths: dict[str, dict[str, Any]] = {}
-    routes = {route.name: route for route in registry.getUtility(_routes_mapper()).get_routes()}
+    routes = {route.name: route for route in registry.getUtility(IRoutesMapper).get_routes()}
     for view in registry.introspector.get_category("views") or ():
         info = view["introspectable"]
         model = info.get(VIEW_OPTION)
@@ -219,12 +220,6 @@ def openapi_document(registry: Registry, title: str, version: str = "1.0.0") -> 
         },
         "components": {"schemas": components},
     }
-
-
-def _routes_mapper() -> Any:
-    from pyramid.interfaces import IRoutesMapper
-
-    return IRoutesMapper
 
 
 def operations(document: dict[str, Any]) -> list[dict[str, Any]]:
