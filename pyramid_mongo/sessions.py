@@ -11,24 +11,26 @@ touches no document; one that reads it reads one document and writes
 nothing; one that changes it makes one write at the end of the request,
 setting only the keys it changed, so that two requests of one session that
 change different keys at once both keep their change (the same key: the
-last write wins).
+last write wins). The CSRF token is not in it (``pyramid_mongo.csrf``): a
+page with a form reads no session for it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable
 from typing import Any
 
 from pyramid.config import Configurator
-from pyramid.interfaces import ISession, ISessionFactory
+from pyramid.csrf import LegacySessionCSRFStoragePolicy
+from pyramid.interfaces import ICSRFStoragePolicy, ISession, ISessionFactory
 from pyramid.request import Request
 from pyramid.response import Response
 from webob.cookies import SignedCookieProfile
 from zope.interface import implementer
 
 from .connection import get_connection
+from .csrf import SignedCookieCSRFPolicy
 from .outage import on_response
 from .settings import SessionSettings, get_settings
 
@@ -46,36 +48,62 @@ def _now() -> dt.datetime:
 class MongoSession(dict[str, Any]):
     """``request.session``: a dict whose data lives in MongoDB."""
 
-    def __init__(self, request: Request, settings: SessionSettings, store: Any) -> None:
+    def __init__(
+        self,
+        request: Request,
+        settings: SessionSettings,
+        store: Any,
+        cookie: SignedCookieProfile | None = None,
+        csrf: SignedCookieCSRFPolicy | None = None,
+    ) -> None:
         self.request = request
+        self._csrf = csrf
         self._settings = settings
         self._store = store
-        self._cookie = SignedCookieProfile(
-            settings.secret,
-            SALT,
-            settings.cookie_name,
-            secure=settings.secure,
-            httponly=True,
-            samesite=settings.samesite,
-        ).bind(request)
+        self._profile = cookie or session_cookie(settings)
         self._changed: set[str] | None = set()  # None: the whole session
         self._refresh = False
         self._drop_cookie = False
+        self._saving = False
+        self._id: str | None = None  # a new session's is made when it is needed
         self.new = True
-        self.created = _now()
-        found = self._load(self._cookie.get_value())
+        self.created = self.accessed = _now()
+        self._named = named_session(self._profile, request)
+        found = self._load(self._named)
         if found is None:
-            self.session_id = secrets.token_urlsafe(32)
             dict.__init__(self)
         else:
-            self.session_id = found["_id"]
+            self._id = found["_id"]
             self.new = False
             self.created = found.get("created", self.created)
             dict.__init__(self, found.get("data") or {})
-            left = found["expires"].replace(tzinfo=dt.UTC) - _now()
+            left = found["expires"].replace(tzinfo=dt.UTC) - self.accessed
             self._refresh = left < dt.timedelta(seconds=settings.timeout / 2)
-        self.accessed = _now()
-        on_response(request, self._save)
+            self._save_at_the_end()
+
+    @property
+    def session_id(self) -> str:
+        if self._id is None:
+            self._id = secrets.token_urlsafe(32)
+        return self._id
+
+    def _save_at_the_end(self) -> None:
+        """A request whose session changes nothing and was never stored
+        (a visitor's, read for who is logged in) has nothing to do at the end."""
+        if not self._saving:
+            self._saving = True
+            on_response(self.request, self._save)
+
+    @property
+    def lasting_id(self) -> str | None:
+        """The id of the session the browser holds after this response: the
+        one its cookie named, a new one this request starts (a first change,
+        ``rotate``), or none after ``invalidate``."""
+        if self.new and (self._changed is _WHOLE or self._changed):
+            return self.session_id
+        if self._drop_cookie:
+            return None
+        return self._named
 
     def _load(self, session_id: Any) -> dict[str, Any] | None:
         """The stored session, unless the cookie is missing, forged or expired."""
@@ -91,6 +119,7 @@ class MongoSession(dict[str, Any]):
     # What changed, to write only that: a call that leaves the data as it
     # was (a pop of an absent key, a clear of an empty session) writes nothing.
     def _note_change(self, keys: Any) -> None:
+        self._save_at_the_end()
         if keys is _WHOLE or self._changed is _WHOLE:
             self._changed = _WHOLE
         else:
@@ -137,19 +166,22 @@ class MongoSession(dict[str, Any]):
 
     def invalidate(self) -> None:
         """End the session: its document goes now, and the cookie with the response."""
-        self._store.delete_one({"_id": self.session_id})
+        if not self.new:
+            self._store.delete_one({"_id": self.session_id})
         dict.clear(self)
-        self.session_id = secrets.token_urlsafe(32)
+        self._id = None
         self.new = True
+        self._save_at_the_end()
         self._changed = set()
         self._drop_cookie = True
 
     def rotate(self) -> None:
         """A new id for the same data, as at login (against session fixation),
         and a new CSRF token: one known before is refused after."""
-        self._store.delete_one({"_id": self.session_id})
+        if not self.new:
+            self._store.delete_one({"_id": self.session_id})
         dict.pop(self, CSRF_KEY, None)
-        self.session_id = secrets.token_urlsafe(32)
+        self._id = None
         self.new = True
         self._note_change(_WHOLE)
 
@@ -167,12 +199,18 @@ class MongoSession(dict[str, Any]):
     def peek_flash(self, queue: str = "") -> list[Any]:
         return self.get("_f_" + queue, [])  # type: ignore[no-any-return]
 
+    # With pyramid_mongo's CSRF policy (the default), the token it keeps in
+    # its cookie: one token, however it is asked for.
     def new_csrf_token(self) -> str:
+        if self._csrf is not None:
+            return self._csrf.new_csrf_token(self.request)
         token = secrets.token_hex(20)
         self[CSRF_KEY] = token
         return token
 
     def get_csrf_token(self) -> str:
+        if self._csrf is not None:
+            return self._csrf.get_csrf_token(self.request)
         token = self.get(CSRF_KEY)
         return token if isinstance(token, str) else self.new_csrf_token()
 
@@ -183,12 +221,12 @@ class MongoSession(dict[str, Any]):
         update = self._update(_now() + dt.timedelta(seconds=self._settings.timeout))
         if update is None:
             if self._drop_cookie:
-                self._cookie.set_cookies(response, None)
+                self._profile.bind(request).set_cookies(response, None)
             return
         update["$setOnInsert"] = {"created": self.created}
         self._store.update_one({"_id": self.session_id}, update, upsert=True)
         if self.new:  # a new id, or one given after invalidate() or rotate()
-            self._cookie.set_cookies(response, self.session_id)
+            self._profile.bind(request).set_cookies(response, self.session_id)
 
     def _update(self, expires: dt.datetime) -> dict[str, Any] | None:
         """The changed keys only, when they can be named in a field path."""
@@ -213,14 +251,51 @@ def _plain(key: Any) -> bool:
     return isinstance(key, str) and bool(key) and "." not in key and not key.startswith("$")
 
 
-def session_factory(settings: SessionSettings) -> Callable[[Request], MongoSession]:
-    def factory(request: Request) -> MongoSession:
+def session_cookie(settings: SessionSettings) -> SignedCookieProfile:
+    """The signed cookie that names a session (made once: a request binds it)."""
+    return SignedCookieProfile(
+        settings.secret,
+        SALT,
+        settings.cookie_name,
+        secure=settings.secure,
+        httponly=True,
+        samesite=settings.samesite,
+    )
 
+
+def named_session(cookie: SignedCookieProfile, request: Request) -> str | None:
+    """The session id the request's cookie names, if we signed it; a request
+    without the cookie costs no signature check."""
+    if cookie.cookie_name not in request.cookies:
+        return None
+    named = cookie.bind(request).get_value()
+    return named if isinstance(named, str) else None
+
+
+class MongoSessionFactory:
+    """Pyramid's session factory: ``request.session`` is made on first use."""
+
+    def __init__(self, settings: SessionSettings) -> None:
+        self.settings = settings
+        self.cookie = session_cookie(settings)
+        self.csrf: SignedCookieCSRFPolicy | None = None  # set when it is the CSRF policy
+        self._store: Any = None
+
+    def __call__(self, request: Request) -> MongoSession:
         connection = get_connection(request.registry)
-        store = connection.client[connection.db_name][settings.collection]
-        return MongoSession(request, settings, store)
+        store = self._store
+        if store is None or store.database.client is not connection.client:
+            # Made once per client: PyMongo's collection is shared by threads.
+            store = self._store = connection.client[connection.db_name][self.settings.collection]
+        return MongoSession(request, self.settings, store, self.cookie, self.csrf)
 
-    return factory
+    def lasting_id(self, request: Request) -> str | None:
+        """``request.session.lasting_id``, read off the signed cookie when the
+        request has not read its session: no document is read."""
+        session = request.__dict__.get("session")
+        if isinstance(session, MongoSession):
+            return session.lasting_id
+        return named_session(self.cookie, request)
 
 
 def includeme(config: Configurator) -> None:
@@ -232,8 +307,16 @@ def includeme(config: Configurator) -> None:
     config.add_mongo_index(settings.collection, [("expires", 1)], expireAfterSeconds=0)
 
     def register() -> None:
-        if config.registry.queryUtility(ISessionFactory) is None:
-            config.registry.registerUtility(session_factory(settings), ISessionFactory)
+        registry = config.registry
+        if registry.queryUtility(ISessionFactory) is not None:
+            return
+        factory = MongoSessionFactory(settings)
+        registry.registerUtility(factory, ISessionFactory)
+        if isinstance(registry.queryUtility(ICSRFStoragePolicy), LegacySessionCSRFStoragePolicy):
+            factory.csrf = SignedCookieCSRFPolicy(settings, factory)
+            registry.registerUtility(factory.csrf, ICSRFStoragePolicy)
 
-    # After the application's own set_session_factory, whichever comes first.
-    config.action(("pyramid_mongo.sessions",), register, order=10)
+    # After the application's own set_session_factory or
+    # set_csrf_storage_policy, whichever comes first; before
+    # pyramid_mongo.http reads the CSRF policy (order 2).
+    config.action(("pyramid_mongo.sessions",), register, order=1)

@@ -218,8 +218,9 @@ def _token_as_text(config: Configurator) -> None:
 
 
 def includeme(config: Configurator) -> None:
-    # After every action of the default order: the policy the application set.
-    config.action(("pyramid_mongo.csrf_token_as_text",), _token_as_text, (config,), order=1)
+    # After every action of the default order and pyramid_mongo's sessions':
+    # the policy the application set, or theirs.
+    config.action(("pyramid_mongo.csrf_token_as_text",), _token_as_text, (config,), order=2)
     add_exception_predicate(
         config, "mongodb_malformed_text", lambda request: not_utf8_part(request) is not None
     )
