@@ -10,6 +10,7 @@ stored documents back typed (``documents``).
     config.add_mongo_model("items", Item)
     item = validate_body(request, Item, fields=("name",))
     request.db.items.insert_one(item.to_document())
+    item, fields = model_form(request, Item)   # a form page: {{ fields }}
 
 pydantic comes with ``pyramid_mongo[models]``; an application that never
 imports this wing never imports pydantic.
@@ -25,6 +26,7 @@ from .documents import (
     ObjectIdField,
     add_mongo_model,
 )
+from .forms import form_fields, model_form, read_form
 from .partial import PartialDocument
 from .schema import document_schema
 from .stored import StoredDocumentInvalid, fields_refused
@@ -39,5 +41,8 @@ __all__ = [
     "add_mongo_model",
     "document_schema",
     "fields_refused",
+    "form_fields",
+    "model_form",
+    "read_form",
     "validate_body",
 ]

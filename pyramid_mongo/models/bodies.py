@@ -10,7 +10,7 @@ from pyramid.httpexceptions import HTTPUnprocessableEntity, HTTPUnsupportedMedia
 from pyramid.request import Request
 
 from ..http import error_response, json_body
-from .documents import MongoModel
+from .documents import MongoModel, client_fields
 from .stored import pointer, problems_of
 
 # What a merge patch may be sent as (RFC 7396; plain JSON as the same).
@@ -42,10 +42,8 @@ def validate_body(
     body = json_body(request)
     if not isinstance(body, dict):
         raise _unprocessable(request, model, [{"pointer": "", "message": "Not a JSON object."}])
-    if fields is None:
-        fields = getattr(model, "client_fields", None)
-    accepted = set(fields) if fields is not None else None
-    refused = [key for key in body if accepted is not None and key not in accepted]
+    accepted = set(client_fields(model, fields))
+    refused = [key for key in body if key not in accepted]
     # Every problem in one answer: a key not accepted hides no field's error.
     problems = [{"pointer": pointer([key]), "message": "Not accepted."} for key in refused]
     body = {key: value for key, value in body.items() if key not in refused}
@@ -53,7 +51,7 @@ def validate_body(
     if merge:
         document = _merge_patch(base, body)
     else:
-        kept = {key: value for key, value in base.items() if key not in (accepted or ())}
+        kept = {key: value for key, value in base.items() if key not in accepted}
         document = {**kept, **body}
     try:
         # Lax: a request's JSON says a date or an ObjectId as text.

@@ -22,7 +22,7 @@ import enum
 import functools
 import types
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 
@@ -206,8 +206,19 @@ class Document(MongoModel):
     id: ObjectIdField = Field(default_factory=ObjectId, alias="_id")
     mongo_indexes: ClassVar[Sequence[IndexModel]] = ()
     # The fields a client may set (validate_body, the forms, OpenAPI's
-    # request bodies); None: every field.
+    # request bodies); None: every field but the _id.
     client_fields: ClassVar[Sequence[str] | None] = None
+
+
+def client_fields(model: type[BaseModel], fields: Iterable[str] | None = None) -> tuple[str, ...]:
+    """The fields a client may set: ``fields``, else the model's
+    ``client_fields``, else all of them but the ``_id``, which is the server's."""
+    if fields is not None:
+        return tuple(fields)
+    declared = getattr(model, "client_fields", None)
+    if declared:
+        return tuple(declared)
+    return tuple(name for name, info in model.model_fields.items() if info.alias != "_id")
 
 
 def _bson(value: Any) -> Any:

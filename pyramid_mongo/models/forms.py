@@ -4,27 +4,31 @@
 each input (its type, the limits and required mark the model says, the
 value, the error and the ids that tie them together); ``read_form`` reads
 a posted form through the model with the API's own validation, and gives
-back either the typed document or one message per field. A second model
-gets its pages from these two and a template loop::
+back either the typed document or one message per field. ``model_form``
+is both for a form page, and ``{{ fields }}`` (``${fields}``) draws them::
 
-    fields = form_fields(Item, values=item)            # GET: the form
-    item, errors, values = read_form(request, Item)    # POST
-    if errors:
-        fields = form_fields(Item, values=values, errors=errors)
+    item, fields = model_form(request, Item)   # None on a GET, or when refused
+    if item is not None:
+        request.db.items.insert_one(item.to_document())
+
+The empty form of a model is drawn once per process.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from pyramid.request import Request
 
 from ..http import form_text
+from .documents import client_fields
 from .stored import problems_of
 
 # Longest text a form field may carry when the model sets no limit.
@@ -57,14 +61,59 @@ class FormField:
         ids = [f"field-{self.name}-help"] if self.help else []
         return " ".join([*ids, self.error_id] if self.error else ids)
 
+    def __html__(self) -> str:
+        """The field drawn, in any template language (``{{ field }}``,
+        ``${field}``): its label, the input with the model's limits, its help,
+        and its error, tied to the input and announced."""
+        attributes: dict[str, str | None] = {"id": self.id, "name": self.name, **self.attributes}
+        if self.required:
+            attributes["required"] = None  # None: an attribute without a value
+        if self.described_by:
+            attributes["aria-describedby"] = self.described_by
+        if self.error:
+            attributes["aria-invalid"] = "true"
+        if self.input_type == "checkbox" and self.checked:
+            attributes["checked"] = None
+        if self.input_type not in ("textarea", "checkbox"):
+            attributes["value"] = self.value
+        drawn = " ".join(
+            key if value is None else f'{key}="{escape(value)}"'
+            for key, value in attributes.items()
+        )
+        if self.input_type == "textarea":
+            control = f"<textarea {drawn}>{escape(self.value)}</textarea>"
+        else:
+            control = f'<input type="{self.input_type}" {drawn}>'
+        mark = '<span class="required" aria-hidden="true"> *</span>' if self.required else ""
+        parts = [
+            f'<p class="field{" invalid" if self.error else ""}">',
+            f'<label for="{self.id}">{escape(self.label)}{mark}</label>',
+            control,
+        ]
+        if self.help:
+            parts.append(f'<small class="help" id="{self.id}-help">{escape(self.help)}</small>')
+        if self.error:
+            error = escape(self.error)
+            parts.append(f'<span class="error" id="{self.error_id}" role="alert">{error}</span>')
+        return "\n  ".join(parts) + "\n</p>"
 
-def client_fields(model: type[BaseModel], fields: Iterable[str] | None = None) -> tuple[str, ...]:
-    """The fields a client may set: ``fields``, else the model's
-    ``client_fields``, else all of them."""
-    if fields is not None:
-        return tuple(fields)
-    declared = getattr(model, "client_fields", None)
-    return tuple(declared) if declared else tuple(model.model_fields)
+
+class Form(tuple[FormField, ...]):
+    """A model's fields, drawn in their order by ``{{ fields }}``."""
+
+    def __html__(self) -> str:
+        return self._drawn
+
+    @functools.cached_property
+    def _drawn(self) -> str:
+        return "\n".join(field.__html__() for field in self)
+
+    def with_errors(self, errors: Mapping[str, str]) -> Form:
+        """The same fields and values, with these messages (a unique index's
+        refusal, say)."""
+        return Form(
+            dataclasses.replace(field, error=errors.get(field.name, field.error)) for field in self
+        )
 
 
 @functools.cache
@@ -98,16 +147,31 @@ def form_fields(
     fields: Iterable[str] | None = None,
     values: Any = None,
     errors: Mapping[str, str] | None = None,
-) -> list[FormField]:
+) -> Form:
     """One ``FormField`` per field a client may set, in the model's order,
     with ``values`` (a model, a document or the form as sent) shown."""
+    names = client_fields(model, fields)
+    if values is None and not errors:
+        return _empty_form(model, names)
+    return _form(model, names, values, errors or {})
+
+
+@functools.cache
+def _empty_form(model: type[BaseModel], names: tuple[str, ...]) -> Form:
+    """The same for every request: drawn once."""
+    return _form(model, names, None, {})
+
+
+def _form(
+    model: type[BaseModel], names: tuple[str, ...], values: Any, errors: Mapping[str, str]
+) -> Form:
     schema = _schema_of(model)
     required = set(schema.get("required", ()))
     if isinstance(values, BaseModel):
         values = values.model_dump()
     values = values or {}
     drawn = []
-    for name in client_fields(model, fields):
+    for name in names:
         prop = _property(schema, name)
         kind = prop.get("type", "string")
         attributes: dict[str, str] = {}
@@ -144,12 +208,31 @@ def form_fields(
                 required=name in required,
                 value=_shown(value, kind) if not isinstance(value, str) else value,
                 checked=bool(value) if kind == "boolean" else False,
-                error=(errors or {}).get(name),
+                error=errors.get(name),
                 help=help_text,
                 attributes=attributes,
             )
         )
-    return drawn
+    return Form(drawn)
+
+
+def model_form(
+    request: Request,
+    model: type[BaseModel],
+    *,
+    fields: Iterable[str] | None = None,
+    current: Any = None,
+) -> tuple[Any, Form]:
+    """A form page's two steps in one: on a POST, ``(document, fields)``
+    where the form is valid, else ``(None, fields)`` with the values sent and
+    one message per field; on any other method ``(None, fields)`` showing
+    ``current`` (the stored document or model being edited), or empty."""
+    if request.method != "POST":
+        return None, form_fields(model, fields=fields, values=current)
+    if isinstance(current, BaseModel):
+        current = current.model_dump(by_alias=True)
+    document, errors, values = read_form(request, model, fields=fields, current=current)
+    return document, form_fields(model, fields=fields, values=values, errors=errors)
 
 
 def read_form(

@@ -23,7 +23,7 @@ from pyramid.interfaces import IRoutesMapper
 from pyramid.registry import Registry
 
 from .bodies import MERGE_PATCH_TYPES
-from .forms import client_fields
+from .documents import client_fields
 
 VIEW_OPTION = "mongodb_model"
 PROBLEM_JSON = "application/problem+json"
