@@ -22,6 +22,7 @@ from pyramid.request import Request
 from ..conformance import ini_file
 from ..connection import get_connection
 from ..http import error_response
+from .messages import message_of
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,8 @@ def pointer(location: Iterable[Any]) -> str:
 
 def problems_of(error: ValidationError) -> list[dict[str, str]]:
     """pydantic's verdict as one ``{"pointer", "message"}`` per problem."""
-    errors = error.errors(include_url=False, include_input=False, include_context=False)
-    return [{"pointer": pointer(each["loc"]), "message": each["msg"]} for each in errors]
+    errors = error.errors(include_url=False, include_input=False)
+    return [{"pointer": pointer(each["loc"]), "message": message_of(each)} for each in errors]
 
 
 def fields_at_fault(error: ValidationError) -> list[str]:
