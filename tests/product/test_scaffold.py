@@ -79,7 +79,7 @@ def expected_files(package: str, extension: str, auth: bool = True) -> list[str]
         f"{package}/views/notfound.py",
         f"{package}/views/openapi.py",
     ]
-    pages = ["404", "503", "error", "home", "layout", "_fields", "items", "item_edit"]
+    pages = ["404", "503", "error", "home", "layout", "items", "item_edit"]
     pages += ["item_delete", "api_docs"]
     if auth:
         pages += ["account", "login", "signup"]

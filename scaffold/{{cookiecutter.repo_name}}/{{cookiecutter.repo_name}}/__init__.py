@@ -9,12 +9,24 @@ PROJECT = {{ cookiecutter.project_name | jsonify }}
 PAGES = "{{ cookiecutter.repo_name }}:templates"
 EXTENSION = "{{ cookiecutter.__template_extension }}"
 VISITS_KEPT = 30 * 24 * 3600  # seconds
+{%- if cookiecutter.template_language == "jinja2" %}
+
+
+def day(moment):
+    """The templates' filter for a time's date (the lists show it): a filter
+    costs Jinja2 less than a method call in each row."""
+    return moment.date()
+{%- endif %}
 
 
 def main(global_config, **settings):
     """This function returns a Pyramid WSGI application."""
     with Configurator(settings=settings) as config:
         config.include("pyramid_{{ cookiecutter.template_language }}")
+{%- if cookiecutter.template_language == "jinja2" %}
+        # Once pyramid_jinja2 has made its environment (an action of order 0).
+        config.action(None, lambda: config.get_jinja2_environment().filters.update(day=day), order=1)
+{%- endif %}
 {%- if cookiecutter.transactions %}
         # A request's writes are one MongoDB transaction (mongodb.transactions),
         # and a request that meets a conflict runs again, as in Pyramid's SQL

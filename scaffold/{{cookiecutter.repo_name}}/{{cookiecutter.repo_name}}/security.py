@@ -52,8 +52,9 @@ class SecurityPolicy:
 
 def includeme(config):
     config.set_security_policy(SecurityPolicy())
-    # Every form that changes something carries the session's CSRF token;
-    # the JSON API and the counters say require_csrf=False themselves.
+    # Every form that changes something carries the CSRF token (pyramid_mongo
+    # keeps it in a cookie signed over the session: a page with a form reads
+    # no session for it); the JSON API and the counters say require_csrf=False.
     config.set_default_csrf_options(require_csrf=True)
     # The normalised e-mail is unique; failed logins expire after a window.
     config.add_mongo_index("users", [("email", 1)], unique=True)

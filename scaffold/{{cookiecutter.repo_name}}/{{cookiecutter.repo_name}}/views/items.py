@@ -1,11 +1,12 @@
 """The items as HTML pages, from the same model as the JSON API: a list by
 pages, a create form, an edit form, delete with confirmation.
 
-The forms are drawn from the model (``form_fields``: types, limits and
-required marks) and read through it (``read_form``: the API's validation,
-one message per field). An edit form carries the version it was read at
-(``rev``, the API's ETag): saving over a newer version is refused with the
-item as it is now, so that no one's change is lost.
+The forms are drawn from the model (types, limits and required marks) and
+read through it (the API's validation, one message per field): ``model_form``
+does both, and the template prints the fields it gives as they are drawn. An
+edit form carries the version it was read at (``rev``, the API's ETag):
+saving over a newer version is refused with the item as it is now, so that no
+one's change is lost.
 """
 
 from pymongo.errors import DuplicateKeyError
@@ -13,7 +14,7 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
 from pyramid_mongo import form_text, outside_transaction
-from pyramid_mongo.models.forms import form_fields, read_form
+from pyramid_mongo.models import form_fields, model_form
 
 from ..models import Item
 from .api import page_of, stored_item
@@ -64,33 +65,31 @@ def list_items(request):
 
 @view_config(route_name="items", request_method="POST", renderer=LIST)
 def create_item(request):
-    item, errors, values = read_form(request, Item)
-    if item is not None:
-        try:
-            request.db.items.insert_one(item.to_document())
-        except DuplicateKeyError:  # the unique index Item declares
-            fields = form_fields(Item, values=values, errors=name_taken(request, item))
-            with outside_transaction(request.mongo_client):  # the request's has ended
-                return list_page(request, fields, status=422)
-        tell(request, f"Created {item.name!r}.")
-        return HTTPSeeOther(request.route_url("item", id=item.id))
-    return list_page(request, form_fields(Item, values=values, errors=errors), status=422)
+    item, fields = model_form(request, Item)
+    if item is None:
+        return list_page(request, fields, status=422)
+    try:
+        request.db.items.insert_one(item.to_document())
+    except DuplicateKeyError:  # the unique index Item declares
+        fields = fields.with_errors(name_taken(request, item))
+        with outside_transaction(request.mongo_client):  # the request's has ended
+            return list_page(request, fields, status=422)
+    tell(request, f"Created {item.name!r}.")
+    return HTTPSeeOther(request.route_url("item", id=item.id))
+
+
+def stale_edit(request, current):
+    request.response.status = 409
+    return {"item": current, "fields": form_fields(Item, values=current), "changed": CHANGED}
 
 
 @view_config(route_name="item", request_method="GET", renderer=EDIT)
-def edit_item(request):
-    item = stored_item(request)
-    return {"item": item, "fields": form_fields(Item, values=item), "changed": None}
-
-
 @view_config(route_name="item", request_method="POST", renderer=EDIT)
-def save_item(request):
+def edit_item(request):
     current = stored_item(request)
-    read_rev = form_text(request, "rev", max_length=20)
-    if read_rev != str(current.rev):
-        request.response.status = 409
-        return {"item": current, "fields": form_fields(Item, values=current), "changed": CHANGED}
-    item, errors, values = read_form(request, Item, current=current.to_document())
+    if request.method == "POST" and form_text(request, "rev", max_length=20) != str(current.rev):
+        return stale_edit(request, current)
+    item, fields = model_form(request, Item, current=current)
     if item is not None:
         item.rev = current.rev + 1
         try:
@@ -99,17 +98,14 @@ def save_item(request):
                 {"_id": current.id, "rev": current.rev}, item.to_document()
             )
         except DuplicateKeyError:
-            errors = name_taken(request, item)
+            fields = fields.with_errors(name_taken(request, item))
         else:
             if saved.matched_count == 0:
-                fresh = stored_item(request)
-                request.response.status = 409
-                fields = form_fields(Item, values=fresh)
-                return {"item": fresh, "fields": fields, "changed": CHANGED}
+                return stale_edit(request, stored_item(request))
             tell(request, f"Saved {item.name!r}.")
             return HTTPSeeOther(request.route_url("item", id=item.id))
-    request.response.status = 422
-    fields = form_fields(Item, values=values, errors=errors)
+    if request.method == "POST":
+        request.response.status = 422
     return {"item": current, "fields": fields, "changed": None}
 
 
