@@ -16,11 +16,26 @@ class Server:
     def __init__(self, *flags: str, storage: str = ":memory:", port: int | None = None) -> None:
         self.flags = flags
         self.storage = storage
+        self.chosen_port = port
         self.port = port or free_port()
-        self.url = f"mongodb://127.0.0.1:{self.port}/"
         self.process: subprocess.Popen | None = None
 
+    @property
+    def url(self) -> str:
+        return f"mongodb://127.0.0.1:{self.port}/"
+
     def start(self) -> "Server":
+        """Started, and answering itself: a free port can be taken by another
+        process before ours binds it, and that process must not be mistaken
+        for ours (a test then froze a server that had exited, and wrote to
+        another's database)."""
+        for _ in range(5):
+            if self._started():
+                return self
+            self.port = self.chosen_port or free_port()
+        raise RuntimeError(f"no SecantusDB server of our own could start (last port {self.port})")
+
+    def _started(self) -> bool:
         where = ["--host", "127.0.0.1", "--port", str(self.port), "--storage-path", self.storage]
         self.process = subprocess.Popen(
             [find_executable(), *where, "--log-level", "WARNING", *self.flags],
@@ -30,14 +45,19 @@ class Server:
         client: MongoClient = MongoClient(self.url, serverSelectionTimeoutMS=300)
         try:
             deadline = time.monotonic() + 60
-            while True:
+            while self.process.poll() is None:
                 try:
-                    client.admin.command("ping")
-                    return self
+                    answering = client.admin.command("serverStatus").get("pid")
                 except pymongo.errors.PyMongoError:
-                    if time.monotonic() > deadline or self.process.poll() is not None:
+                    if time.monotonic() > deadline:
                         raise
                     time.sleep(0.2)
+                    continue
+                if answering == self.process.pid:
+                    return True
+                self.process.kill()  # another process holds the port
+                self.process.wait(30)
+            return False
         finally:
             client.close()
 
