@@ -53,14 +53,14 @@ class MongoSession(dict[str, Any]):
         request: Request,
         settings: SessionSettings,
         store: Any,
-        cookie: SignedCookieProfile | None = None,
+        cookie: SignedCookieProfile,
         csrf: SignedCookieCSRFPolicy | None = None,
     ) -> None:
         self.request = request
         self._csrf = csrf
         self._settings = settings
         self._store = store
-        self._profile = cookie or session_cookie(settings)
+        self._profile = cookie
         self._changed: set[str] | None = set()  # None: the whole session
         self._refresh = False
         self._drop_cookie = False
@@ -251,18 +251,6 @@ def _plain(key: Any) -> bool:
     return isinstance(key, str) and bool(key) and "." not in key and not key.startswith("$")
 
 
-def session_cookie(settings: SessionSettings) -> SignedCookieProfile:
-    """The signed cookie that names a session (made once: a request binds it)."""
-    return SignedCookieProfile(
-        settings.secret,
-        SALT,
-        settings.cookie_name,
-        secure=settings.secure,
-        httponly=True,
-        samesite=settings.samesite,
-    )
-
-
 def named_session(cookie: SignedCookieProfile, request: Request) -> str | None:
     """The session id the request's cookie names, if we signed it; a request
     without the cookie costs no signature check."""
@@ -277,7 +265,11 @@ class MongoSessionFactory:
 
     def __init__(self, settings: SessionSettings) -> None:
         self.settings = settings
-        self.cookie = session_cookie(settings)
+        # The signed cookie that names a session: made once, bound by a request.
+        self.cookie = SignedCookieProfile(
+            settings.secret, SALT, settings.cookie_name, secure=settings.secure,
+            httponly=True, samesite=settings.samesite,
+        )  # fmt: skip
         self.csrf: SignedCookieCSRFPolicy | None = None  # set when it is the CSRF policy
         self._store: Any = None
 
