@@ -180,7 +180,7 @@ def compare_and_print(
     ours: Callable[[int], float],
     rounds: int,
     count: int,
-    goal: float,
+    goal: float | None,
 ) -> None:
     """Rounds of ``count`` requests of each (``baseline(count)`` and
     ``ours(count)`` give CPU seconds), each first in every other round, then
@@ -195,13 +195,12 @@ def compare_and_print(
         rates[0].append(count / base_seconds)
         rates[1].append(count / our_seconds)
         ratios.append(our_seconds / base_seconds)
-    ratio, low, high, said = judged(ratios, goal)
+    ratio, low, high, said = judged(ratios, goal if goal is not None else math.inf)
     base_rps, our_rps = (statistics.median(each) for each in rates)
     print(f"{'':<26} {names[0]:>9} {names[1]:>9} {'ratio':>6} {'95% of median':>13} {'goal':>6}")
-    print(
-        f"{row:<26} {base_rps:>9.0f} {our_rps:>9.0f} {ratio:>6.3f}"
-        f" {low:>6.3f}-{high:<6.3f} {goal:>6.2f} {said}"
-    )
+    shown = f"{goal:>6.2f} {said}" if goal is not None else f"{'-':>6}"
+    rates_and_ratio = f"{base_rps:>9.0f} {our_rps:>9.0f} {ratio:>6.3f} {low:>6.3f}-{high:<6.3f}"
+    print(f"{row:<26} {rates_and_ratio} {shown}")
 
 
 def calls_per_request(app: Callable, path: str, count: int = 50) -> float:
