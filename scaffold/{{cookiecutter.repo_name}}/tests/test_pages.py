@@ -110,3 +110,13 @@ def test_delete_asks_first(testapp, mongodb_db):
 def test_every_form_needs_its_csrf_token(testapp, mongodb_db):
     testapp.post("/items", {"name": "lamp"}, status=400)
     assert mongodb_db.items.count_documents({}) == 0
+
+
+def test_the_header_links_follow_the_prefix_the_app_is_mounted_under(testapp):
+    # request.links are made once for each prefix: neither may get the other's.
+    for prefix in ("", "/shop", ""):
+        page = testapp.get("/items", extra_environ={"SCRIPT_NAME": prefix})
+        assert page.html.find("a", class_="brand")["href"] == prefix + "/"
+        assert page.html.find("link", rel="stylesheet")["href"] == prefix + "/static/theme.css"
+        items = page.html.find("header").find("a", string="Items")
+        assert items["href"] == prefix + "/items"
