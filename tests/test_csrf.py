@@ -32,7 +32,10 @@ def reads(mongodb_client) -> int:
 def test_a_page_with_a_form_neither_reads_nor_writes_a_session(build_app, mongodb_client):
     app = guarded_app(build_app)
     before = reads(mongodb_client), writes(mongodb_client)
-    token = app.get("/csrf/token").text
+    first = app.get("/csrf/token")
+    token = first.text
+    cookie = first.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "secure" not in cookie.lower()
     assert app.post("/session/guarded", {"csrf_token": token}).text == "accepted"
     assert app.get("/csrf/token").text == token  # the same while the session is
     assert app.get("/csrf/token").text == token  # request.session's: the same
