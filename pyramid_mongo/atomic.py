@@ -21,6 +21,7 @@ is: in a view, the 503 page after one selection timeout.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -103,16 +104,42 @@ def run_transaction(
             raise outage.__cause__ from None  # type: ignore[misc]
 
 
+# What a request's transaction bound while an outside_transaction block was
+# open: bound once the outermost block has ended, as bindings (context
+# variables) unwind in the order they were made.
+_BIND_LATER: contextvars.ContextVar[list[Callable[[], None]] | None] = contextvars.ContextVar(
+    "pyramid_mongo.bind_later", default=None
+)
+
+
+def bind_outside_blocks(bind: Callable[[], None]) -> None:
+    """``bind()`` now, or when the ``outside_transaction`` blocks open around
+    this call have ended."""
+    waiting = _BIND_LATER.get()
+    if waiting is None:
+        bind()
+    else:
+        waiting.append(bind)
+
+
 @contextlib.contextmanager
 def outside_transaction(client: MongoClient[Any]) -> Iterator[None]:
     """Operations of ``client`` in this block run on a session of their own,
     outside any transaction the code around them is in: a health check, a
-    counter's one atomic step. With ``mongodb.transactions``, reach
-    ``request.db`` before the block (``outside_transaction(request.db.client)``
-    does): the request's transaction joins on that first use, and must not
-    join inside a block whose session ends with it."""
-    with client.start_session(causal_consistency=False) as session, session.bind(end_session=False):
-        yield
+    counter's one atomic step. With ``mongodb.transactions``, a request whose
+    first ``request.db`` comes inside the block joins its transaction there,
+    and the transaction's session takes over when the block ends."""
+    outermost = _BIND_LATER.get() is None
+    token = _BIND_LATER.set([]) if outermost else None
+    try:
+        with client.start_session(causal_consistency=False) as own, own.bind(end_session=False):
+            yield
+    finally:
+        if token is not None:
+            waiting = _BIND_LATER.get() or []
+            _BIND_LATER.reset(token)
+            for bind in waiting:
+                bind()
 
 
 def _transaction_view(view: Callable[..., Any], info: Any) -> Callable[..., Any]:

@@ -34,7 +34,7 @@ from pyramid.interfaces import ITweens
 from transaction.interfaces import IDataManager, TransientError
 from zope.interface import implementer
 
-from .atomic import TransactionsUnsupported, check_supported
+from .atomic import TransactionsUnsupported, bind_outside_blocks, check_supported
 from .connection import get_connection
 
 __all__ = ["MongoDataManager", "TransactionsUnsupported", "check_supported", "join_transaction"]
@@ -85,10 +85,16 @@ class MongoDataManager:
         self.session: ClientSession = client.start_session()
         self.session.start_transaction()
         self._binding = self.session.bind(end_session=False)
-        self._binding.__enter__()
+        self._bound = False
         self._before_commit = before_commit
         self._ended = False
+        bind_outside_blocks(self._bind)
         transaction_manager.get().join(self)
+
+    def _bind(self) -> None:
+        if not self._ended:
+            self._binding.__enter__()
+            self._bound = True
 
     # IDataManager, in the order the transaction package calls it.
     def abort(self, txn: Any) -> None:
@@ -147,7 +153,8 @@ class MongoDataManager:
                 with contextlib.suppress(PyMongoError):  # the spec ignores abort errors
                     self.session.abort_transaction()
         finally:
-            self._binding.__exit__(None, None, None)
+            if self._bound:
+                self._binding.__exit__(None, None, None)
             self.session.end_session()
 
 

@@ -90,6 +90,19 @@ def test_an_interleaved_read_modify_write_pair(build_app, mongodb_client, settin
     assert mongodb_client[TEST_DB].counters.find_one({"_id": "c"})["value"] == final
 
 
+def test_outside_transaction_before_the_first_request_db(app, mongodb_client):
+    """The block's write is kept and the request's is rolled back with it; the
+    thread is left with no session bound (the next request commits)."""
+    with pytest.raises(ValueError):
+        app.post("/tx/outside_first", {"fail": "1"})
+    assert accounts(mongodb_client) == ["outside"]
+    mongodb_client[TEST_DB].accounts.delete_many({})
+    assert "inside" in app.post("/tx/outside_first").text  # read back in its transaction
+    assert accounts(mongodb_client) == ["inside", "outside"]
+    assert app.post("/tx/write_two").text == "written"
+    assert accounts(mongodb_client) == ["alice", "bob", "inside", "outside"]
+
+
 def test_a_request_that_never_touches_the_database_starts_nothing(app, mongodb_client):
     before = mongodb_client.admin.command("serverStatus").get("transactions", {})
     assert app.get("/tx/nothing").text == "no database"

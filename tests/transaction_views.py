@@ -6,6 +6,7 @@ from pyramid.config import Configurator
 from pyramid.httpexceptions import HTTPBadRequest
 from pyramid.response import Response
 
+from pyramid_mongo import outside_transaction
 from tests.views_under_test import add_views
 
 OUTSIDE = "tests.outside_client"
@@ -69,9 +70,20 @@ def nothing(request):
     return Response("no database")
 
 
+def outside_first(request):
+    """The request's first request.db inside outside_transaction: that write is
+    the block's, kept whatever happens; the one after it is the request's."""
+    with outside_transaction(request.mongo_client):
+        request.db.accounts.insert_one({"_id": "outside"})
+    request.db.accounts.insert_one({"_id": "inside"})
+    if "fail" in request.params:
+        raise ValueError("after the block")
+    return Response(repr(request.db.accounts.find_one({"_id": "inside"})))
+
+
 def includeme(config: Configurator) -> None:
     views = [write_two, write_then_fail, write_then_refuse, read_own_write]
-    views += [read_modify_write, read_wait_write, read_part, nothing]
+    views += [read_modify_write, read_wait_write, read_part, nothing, outside_first]
     add_views(config, "tx", {view.__name__: view for view in views})
     # The same views, each in a transaction of its own asking.
     add_views(config, "atomic", {view.__name__: view for view in views}, mongodb_transaction=True)
