@@ -38,20 +38,19 @@ _WORDS: dict[str, _Words] = {
     "less_than_equal": lambda ctx: f"At most {ctx.get('le')}.",
     "greater_than": lambda ctx: f"More than {ctx.get('gt')}.",
     "less_than": lambda ctx: f"Less than {ctx.get('lt')}.",
-    "int_parsing": lambda ctx: "A whole number.",
-    "int_from_float": lambda ctx: "A whole number.",
-    "int_type": lambda ctx: "A whole number.",
-    "float_parsing": lambda ctx: "A number.",
-    "float_type": lambda ctx: "A number.",
-    "bool_parsing": lambda ctx: "True or false.",
-    "bool_type": lambda ctx: "True or false.",
-    "string_type": lambda ctx: "Text.",
-    "datetime_parsing": lambda ctx: "A date and time, such as 2026-12-24T10:00.",
-    "datetime_from_date_parsing": lambda ctx: "A date and time, such as 2026-12-24T10:00.",
-    "datetime_type": lambda ctx: "A date and time, such as 2026-12-24T10:00.",
     "extra_forbidden": lambda ctx: "Not accepted.",
     "enum": lambda ctx: f"One of {ctx.get('expected')}.",
 }
+# Types that say the same thing, whatever the value's limits.
+for _types, _words in (
+    (("int_parsing", "int_from_float", "int_type"), "A whole number."),
+    (("float_parsing", "float_type"), "A number."),
+    (("bool_parsing", "bool_type"), "True or false."),
+    (("string_type",), "Text."),
+    (("datetime_parsing", "datetime_from_date_parsing", "datetime_type"),
+     "A date and time, such as 2026-12-24T10:00."),
+):  # fmt: skip
+    _WORDS.update(dict.fromkeys(_types, lambda ctx, words=_words: words))
 
 
 def message_of(error: Mapping[str, Any]) -> str:
